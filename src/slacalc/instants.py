@@ -1,0 +1,58 @@
+"""Instants: aware datetimes in, aware datetimes out, exact integer microseconds inside."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from .errors import NaiveDatetimeError
+
+__all__ = ["EPOCH", "ensure_aware", "from_us", "parse_instant", "to_us"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def ensure_aware(t: object, what: str = "datetime") -> datetime:
+    """Return ``t`` if it is an aware datetime; refuse naive ones and other types."""
+    if not isinstance(t, datetime):
+        raise TypeError(f"{what} must be a timezone-aware datetime, not {type(t).__name__}")
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise NaiveDatetimeError(
+            f"{what} {t.isoformat()} has no time zone; pass an aware datetime, "
+            f"e.g. {t.replace(tzinfo=UTC).isoformat()} or "
+            "datetime(..., tzinfo=ZoneInfo('Europe/London'))"
+        )
+    return t
+
+
+def parse_instant(value: str | datetime, what: str = "instant") -> datetime:
+    """Parse an ISO 8601 string with an offset (``Z`` allowed) or pass an aware datetime."""
+    if isinstance(value, datetime):
+        return ensure_aware(value, what)
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be an ISO 8601 string or an aware datetime")
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise NaiveDatetimeError(
+            f"{what} {value!r} is not an ISO 8601 instant; write e.g. 2026-11-20T16:30:00Z "
+            "or 2026-11-20T10:30-06:00"
+        ) from None
+    return ensure_aware(t, f"{what} {value!r}")
+
+
+def to_us(t: datetime) -> int:
+    """Microseconds since the Unix epoch, exactly."""
+    d = t - EPOCH
+    return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def from_us(us: int, tz: tzinfo | None = UTC) -> datetime:
+    """The instant ``us`` microseconds after the epoch, expressed in ``tz``."""
+    t = EPOCH + timedelta(microseconds=us)
+    return t if tz is UTC or tz is None else t.astimezone(tz)
+
+
+def us_to_timedelta(us: int) -> timedelta:
+    """A timedelta of ``us`` microseconds."""
+    return _US * us

@@ -1,0 +1,338 @@
+"""The index behind every calendar question: open intervals as exact instants.
+
+A ``Timeline`` turns a calendar's day-by-day rules into one sorted, merged list of open
+intervals (integer microseconds since the epoch) and the cumulative open time before each,
+for a range of whole local years that grows on demand. Every question is then a bisection:
+
+* ``cum(x)``: open time from the start of the index to ``x``;
+* ``elapsed(a, b) = cum(b) - cum(a)``;
+* ``add(x, d)``, ``d >= 0``: the earliest ``u >= x`` with ``cum(u) = cum(x) + d``. When the
+  target is reached exactly at a closing time, the answer is that closing time, never the
+  next opening (the rule "a due time at closing stays at closing" lives here);
+* ``add(x, d)``, ``d < 0``: the latest ``u <= x`` with ``cum(u) = cum(x) + d``.
+
+The index is immutable once published and replaced as a whole when it grows, so readers on
+other threads always see a consistent snapshot; building is serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from .errors import CalendarError
+from .hours import DayIntervals
+from .instants import EPOCH
+
+__all__ = ["HORIZON_YEARS", "Timeline", "local_to_us"]
+
+HORIZON_YEARS = 200
+"""The longest span, in years, one question may cover (and the most the index holds)."""
+
+_US_PER_DAY = 86_400_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_MIN_YEAR = 2
+_MAX_YEAR = 9998
+
+
+class _Index(NamedTuple):
+    lo: int  # first instant the index answers for (inclusive)
+    hi: int  # last instant it answers for (inclusive)
+    bounds: list[int]  # [start0, end0, start1, end1, ...] merged, sorted
+    cum: list[int]  # cum[k] = open time before interval k; cum[n] = total
+    first_year: int
+    last_year: int
+
+
+def _offset_us(zone: ZoneInfo, d: date, hour: int = 12) -> int:
+    off = datetime(d.year, d.month, d.day, hour, tzinfo=zone).utcoffset()
+    assert off is not None
+    return off // timedelta(microseconds=1)
+
+
+def local_to_us(zone: ZoneInfo, d: date, minute: int) -> int:
+    """The instant of local wall time ``d + minute`` in ``zone``.
+
+    A wall time in a spring-forward gap maps to the first instant after the gap; an
+    ambiguous (fall-back) one takes its first occurrence.
+    """
+    wall = datetime(d.year, d.month, d.day) + timedelta(minutes=minute)
+    first = wall.replace(tzinfo=zone, fold=0)
+    us = _to_us(first)
+    if _from_us(us).astimezone(zone).replace(tzinfo=None) == wall:
+        return us
+    # In a gap: fold=1 uses the offset after the transition and lands before it; the
+    # transition instant lies in (later_us, us]. Find it to the second.
+    lo = _to_us(wall.replace(tzinfo=zone, fold=1)) // 1_000_000
+    hi = us // 1_000_000
+    after = first.replace(fold=1).utcoffset()
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if _from_us(mid * 1_000_000).astimezone(zone).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return hi * 1_000_000
+
+
+def _to_us(t: datetime) -> int:
+    d = t - EPOCH
+    return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def _from_us(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def _local_year(zone: ZoneInfo | None, us: int) -> tuple[int, date]:
+    t = _from_us(us)
+    if zone is not None:
+        t = t.astimezone(zone)
+    return t.year, t.date()
+
+
+class Timeline:
+    """Open intervals of one calendar as a cached, growable index (see module docstring).
+
+    ``day_intervals(d)`` gives the local intervals (minutes from the local midnight of ``d``,
+    ends past 1440 run into the next day) of the intervals that start on local date ``d``.
+    ``always`` marks a calendar open at every instant: no index is needed.
+    """
+
+    def __init__(
+        self,
+        zone: ZoneInfo,
+        day_intervals: Callable[[date], DayIntervals],
+        *,
+        always: bool = False,
+        has_weekly_hours: bool = True,
+        prepare_years: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.zone = zone
+        self.always = always
+        self._day_intervals = day_intervals
+        self._has_weekly = has_weekly_hours
+        self._prepare = prepare_years
+        self._lock = threading.Lock()
+        self._index: _Index | None = None
+
+    # pickling: drop the cache and the lock, rebuild on demand
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_lock"] = None
+        state["_index"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    # ---- the index -----------------------------------------------------------------
+    def index_for(self, lo: int, hi: int) -> _Index:
+        """An index answering for every instant in ``[lo, hi]`` (built or grown if needed)."""
+        idx = self._index
+        if idx is not None and idx.lo <= lo and hi <= idx.hi:
+            return idx
+        with self._lock:
+            idx = self._index
+            if idx is not None and idx.lo <= lo and hi <= idx.hi:
+                return idx
+            y0, d0 = _local_year(self.zone, lo)
+            if d0.month == 1 and d0.day == 1:
+                y0 -= 1  # the index is only exact from January 2nd of its first year
+            y1, _ = _local_year(self.zone, hi)
+            if idx is not None:
+                span = idx.last_year - idx.first_year + 1
+                lo_y, hi_y = min(y0, idx.first_year), max(y1, idx.last_year)
+                # grow by at least the current span, so repeated growth stays cheap
+                if y1 > idx.last_year:
+                    hi_y = max(hi_y, idx.last_year + span)
+                if y0 < idx.first_year:
+                    lo_y = min(lo_y, idx.first_year - span)
+                if hi_y - lo_y + 1 > 2 * HORIZON_YEARS:
+                    lo_y, hi_y = y0, max(y1, y0 + 2)
+            else:
+                lo_y, hi_y = y0, max(y1, y0 + 2)
+            lo_y, hi_y = max(lo_y, _MIN_YEAR), min(hi_y, _MAX_YEAR)
+            if y0 < _MIN_YEAR or y1 > _MAX_YEAR or hi_y - lo_y + 1 > 2 * HORIZON_YEARS + 2:
+                raise CalendarError(
+                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}; "
+                    f"slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
+                    f"{HORIZON_YEARS} years"
+                )
+            idx = self._build(lo_y, hi_y)
+            self._index = idx
+            return idx
+
+    def _build(self, first_year: int, last_year: int) -> _Index:
+        if self._prepare is not None:
+            self._prepare(first_year, last_year)
+        zone = self.zone
+        day_intervals = self._day_intervals
+        raw: list[tuple[int, int]] = []
+        d = date(first_year, 1, 1)
+        end_ord = date(last_year, 12, 31).toordinal()
+        one = timedelta(days=1)
+        # Offsets at local noon; a day whose neighbourhood has one offset needs no zone look-up.
+        prev_off = _offset_us(zone, d - one)
+        off = _offset_us(zone, d)
+        nxt = _offset_us(zone, d + one)
+        while True:
+            ordinal = d.toordinal()
+            nxt2 = _offset_us(zone, d + 2 * one)
+            intervals = day_intervals(d)
+            if intervals:
+                if prev_off == off == nxt == nxt2:
+                    base = (ordinal - _EPOCH_ORDINAL) * _US_PER_DAY - off
+                    for s, e in intervals:
+                        raw.append((base + s * 60_000_000, base + e * 60_000_000))
+                else:
+                    for s, e in intervals:
+                        a = local_to_us(zone, d, s)
+                        b = local_to_us(zone, d, e)
+                        if b > a:
+                            raw.append((a, b))
+            if ordinal >= end_ord:
+                break
+            d += one
+            prev_off, off, nxt = off, nxt, nxt2
+        raw.sort()
+        bounds: list[int] = []
+        cum: list[int] = [0]
+        for s, e in raw:
+            if bounds and s <= bounds[-1]:
+                if e > bounds[-1]:
+                    cum[-1] += e - bounds[-1]
+                    bounds[-1] = e
+                continue
+            bounds.append(s)
+            bounds.append(e)
+            cum.append(cum[-1] + e - s)
+        lo = local_to_us(zone, date(first_year, 1, 2), 0)
+        hi = local_to_us(zone, date(last_year + 1, 1, 1), 0)
+        return _Index(lo, hi, bounds, cum, first_year, last_year)
+
+    # ---- questions (microseconds in, microseconds out) ------------------------------
+    def cum(self, idx: _Index, x: int) -> int:
+        i = bisect_right(idx.bounds, x)
+        if i & 1:
+            return idx.cum[i >> 1] + x - idx.bounds[i - 1]
+        return idx.cum[i >> 1]
+
+    def elapsed(self, a: int, b: int) -> int:
+        """Open microseconds in ``[a, b)``; negative when ``b < a``."""
+        if self.always:
+            return b - a
+        idx = self._index
+        if idx is None or not (idx.lo <= a <= idx.hi and idx.lo <= b <= idx.hi):
+            idx = self.index_for(min(a, b), max(a, b))
+        bounds = idx.bounds
+        cum = idx.cum
+        i = bisect_right(bounds, a)
+        ca = cum[i >> 1] + a - bounds[i - 1] if i & 1 else cum[i >> 1]
+        i = bisect_right(bounds, b)
+        cb = cum[i >> 1] + b - bounds[i - 1] if i & 1 else cum[i >> 1]
+        return cb - ca
+
+    def add(self, x: int, d: int) -> int:
+        """``d >= 0``: earliest ``u >= x`` with ``d`` open time in ``[x, u)``; ``d < 0``: latest ``u <= x``."""
+        if self.always or d == 0:
+            return x + d
+        idx = self._index
+        if idx is None or not idx.lo <= x <= idx.hi:
+            idx = self.index_for(x, x)
+        while True:
+            bounds = idx.bounds
+            cum = idx.cum
+            i = bisect_right(bounds, x)
+            target = (cum[i >> 1] + x - bounds[i - 1] if i & 1 else cum[i >> 1]) + d
+            n = len(cum) - 1
+            if d > 0:
+                if target <= cum[n]:
+                    k = bisect_left(cum, target, 1) - 1
+                    u = bounds[2 * k] + target - cum[k]
+                    if u <= idx.hi:
+                        return u
+                idx = self._grow(idx, x, target - cum[n], forward=True)
+            else:
+                if target >= 0 and n:
+                    k = bisect_right(cum, target, 0, n) - 1
+                    u = bounds[2 * k] + target - cum[k]
+                    if u >= idx.lo:
+                        return u
+                idx = self._grow(idx, x, -target, forward=False)
+
+    def _grow(self, idx: _Index, x: int, missing: int, *, forward: bool) -> _Index:
+        years = idx.last_year - idx.first_year + 1
+        per_year = max(idx.cum[-1] // years, 1)
+        need = max(1, -(-max(missing, 0) // per_year)) + 1
+        start_year, _ = _local_year(self.zone, x)
+        if forward:
+            target_year = idx.last_year + need
+            if not self._has_weekly and idx.cum[-1] == 0:
+                target_year = max(target_year, start_year + HORIZON_YEARS)
+            if target_year - start_year > HORIZON_YEARS or target_year > _MAX_YEAR:
+                self._beyond(x, forward)
+            return self.index_for(x, _year_start(self.zone, min(target_year, _MAX_YEAR)))
+        target_year = idx.first_year - need
+        if start_year - target_year > HORIZON_YEARS or target_year < _MIN_YEAR:
+            self._beyond(x, forward)
+        return self.index_for(_year_start(self.zone, max(target_year, _MIN_YEAR) + 1), x)
+
+    def _beyond(self, x: int, forward: bool) -> None:
+        way = "after" if forward else "before"
+        raise CalendarError(
+            f"no answer within {HORIZON_YEARS} years {way} {_from_us(x).isoformat()}: "
+            "the calendar has too little open time (check its hours, holidays and overrides)"
+        )
+
+    def is_open(self, x: int) -> bool:
+        if self.always:
+            return True
+        idx = self.index_for(x, x)
+        return bool(bisect_right(idx.bounds, x) & 1)
+
+    def next_open(self, x: int) -> int:
+        """``x`` when open, else the start of the next open interval."""
+        if self.always:
+            return x
+        idx = self.index_for(x, x)
+        while True:
+            i = bisect_right(idx.bounds, x)
+            if i & 1:
+                return x
+            if i < len(idx.bounds) and idx.bounds[i] <= idx.hi:
+                return idx.bounds[i]
+            idx = self._grow(idx, x, 1, forward=True)
+
+    def intervals(self, a: int, b: int) -> Iterator[tuple[int, int]]:
+        """Open intervals clipped to ``[a, b)``, in order."""
+        if b <= a:
+            return
+        if self.always:
+            yield a, b
+            return
+        idx = self.index_for(a, b)
+        bounds = idx.bounds
+        i = bisect_right(bounds, a)
+        k = (i - 1) >> 1 if i & 1 else i >> 1
+        while 2 * k < len(bounds):
+            s, e = bounds[2 * k], bounds[2 * k + 1]
+            if s >= b:
+                return
+            yield max(s, a), min(e, b)
+            k += 1
+
+    def snapshot(self, lo: int, hi: int) -> tuple[Sequence[int], Sequence[int]]:
+        """(bounds, cum) of an index covering ``[lo, hi]``, for vectorised callers."""
+        idx = self.index_for(lo, hi)
+        return idx.bounds, idx.cum
+
+
+def _year_start(zone: ZoneInfo, year: int) -> int:
+    return local_to_us(zone, date(year, 1, 1), 0)
+
