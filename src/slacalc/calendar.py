@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays as holidays_lib
@@ -37,7 +37,7 @@ from .hours import (
     parse_week,
 )
 from .instants import EPOCH, ensure_aware
-from .timeline import Timeline
+from .timeline import Timeline, local_to_us
 
 __all__ = ["Calendar", "HolidayRules"]
 
@@ -62,7 +62,9 @@ def _check_day_key(value: str) -> str:
     return value
 
 
-IntervalText = Annotated[str, BeforeValidator(lambda v: _check_interval(v) if isinstance(v, str) else v)]
+IntervalText = Annotated[
+    str, BeforeValidator(lambda v: _check_interval(v) if isinstance(v, str) else v)
+]
 DayKey = Annotated[str, BeforeValidator(lambda v: _check_day_key(v) if isinstance(v, str) else v)]
 Intervals = Annotated[list[IntervalText], BeforeValidator(_listify)]
 
@@ -75,7 +77,9 @@ class HolidayRules(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    country: str | None = Field(None, description="ISO 3166 code known to the holidays package, e.g. 'GB'")
+    country: str | None = Field(
+        None, description="ISO 3166 code known to the holidays package, e.g. 'GB'"
+    )
     subdivision: str | None = Field(
         None,
         validation_alias=AliasChoices("subdivision", "subdiv"),
@@ -195,7 +199,7 @@ class _Engine:
         return got
 
     def day_intervals(self, d: date) -> DayIntervals:
-        """Intervals that start on local date ``d``: override, else weekday hours unless a holiday."""
+        """Intervals starting on local date ``d``: override, else weekday hours unless a holiday."""
         own = self.overrides.get(d)
         if own is not None:
             return own
@@ -214,7 +218,10 @@ class Calendar(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    # The computed engine lives in a slot, not a pydantic private attr: it is on the hot path.
     __slots__ = ("_engine",)
+    if TYPE_CHECKING:
+        _engine: _Engine
     _ALWAYS: ClassVar[Calendar | None] = None
 
     name: str | None = Field(None, description="A short name for messages and reports")
@@ -285,7 +292,7 @@ class Calendar(BaseModel):
     @classmethod
     def from_yaml(cls, text: str) -> Calendar:
         """Build from YAML text of the same shape as ``from_dict``."""
-        from .loading import load_yaml_text
+        from .loading import load_yaml_text  # type: ignore[import-not-found,unused-ignore]
 
         data = load_yaml_text(text, "<calendar>")
         if not isinstance(data, Mapping):
@@ -357,19 +364,18 @@ class Calendar(BaseModel):
 
     def day_hours(self, d: date) -> list[tuple[datetime, datetime]]:
         """The open intervals that start on local date ``d``, as aware local datetimes."""
-        zone = self.zone
-        start = datetime(d.year, d.month, d.day, tzinfo=zone)
-        end = datetime.combine(d + timedelta(days=2), datetime.min.time(), tzinfo=zone)
-        intervals = self._get_engine().day_intervals(d)
-        return [
-            (s, e)
-            for s, e in self.open_intervals(start, end)
-            if intervals and s.date() <= d
-        ][: len(intervals)]
+        engine = self._get_engine()
+        zone = engine.zone
+        out = []
+        for s, e in engine.day_intervals(d):
+            a, b = local_to_us(zone, d, s), local_to_us(zone, d, e)
+            if b > a:
+                out.append((_out(a, zone), _out(b, zone)))
+        return out
 
     # ---- questions (hot paths: keep them lean) ------------------------------------
     def add(self, t: datetime, d: timedelta | Duration | str) -> datetime:
-        """Move ``t`` by ``d`` of open time: forward to the earliest, backward to the latest instant.
+        """Move ``t`` by ``d`` of open time: forward to the earliest, backward to the latest.
 
         A result that lands exactly on a closing time is that closing time.
         """

@@ -196,8 +196,9 @@ def _parse_text(raw: str) -> Duration:
     text = raw.strip()
     if not text:
         raise DurationError(f"{raw!r} is not a duration; {ACCEPTED}")
-    if text[:1] in "Pp" and (m := _ISO.fullmatch(text)) and any(m.groups()) and text[-1] not in "Tt":
-        w, d, h, mi, s = (_number(g) if g else Fraction(0) for g in m.groups())
+    iso = _ISO.fullmatch(text) if text[:1] in "Pp" and text[-1] not in "Tt" else None
+    if iso is not None and any(iso.groups()):
+        w, d, h, mi, s = (_number(g) if g else Fraction(0) for g in iso.groups())
         secs = w * 604_800 + d * 86_400 + h * 3_600 + mi * 60 + s
         return _make(secs, Fraction(0), raw)
     if _COMPACT.fullmatch(text):
@@ -217,6 +218,12 @@ def _parse_text(raw: str) -> Duration:
             break
         n = _number(m.group(1))
         unit = m.group(3).lower()
+        if m.group(2) and unit.startswith("week"):
+            # Not 168 hours of business time, and not knowably N business days either.
+            raise DurationError(
+                f"{raw!r}: a business week has no fixed length; write business days, "
+                "e.g. '5 business days'"
+            )
         if m.group(2) and unit.startswith("day"):
             bdays += n
         else:

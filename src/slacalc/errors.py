@@ -70,7 +70,7 @@ class PolicyError(SlacalcError, ValueError):
 
 
 class UnknownNameError(SlacalcError, KeyError):
-    """A name (plan, severity, metric, cause, policy...) that is not defined; lists the valid ones."""
+    """An undefined name (plan, severity, metric, cause, policy...); lists the valid ones."""
 
     def __init__(self, kind: str, name: object, valid: Iterable[str]) -> None:
         self.kind = kind

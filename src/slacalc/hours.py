@@ -12,11 +12,21 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import CalendarError
 
-__all__ = ["DAY_KEYS", "DayIntervals", "Week", "parse_day_key", "parse_interval", "parse_intervals", "parse_week"]
+__all__ = [
+    "DAY_KEYS",
+    "DayIntervals",
+    "Week",
+    "parse_day_key",
+    "parse_interval",
+    "parse_intervals",
+    "parse_week",
+]
 
 Interval = tuple[int, int]
 DayIntervals = tuple[Interval, ...]
-Week = tuple[DayIntervals, DayIntervals, DayIntervals, DayIntervals, DayIntervals, DayIntervals, DayIntervals]
+Week = tuple[
+    DayIntervals, DayIntervals, DayIntervals, DayIntervals, DayIntervals, DayIntervals, DayIntervals
+]
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -239,7 +239,7 @@ class Timeline:
         return cb - ca
 
     def add(self, x: int, d: int) -> int:
-        """``d >= 0``: earliest ``u >= x`` with ``d`` open time in ``[x, u)``; ``d < 0``: latest ``u <= x``."""
+        """``d >= 0``: earliest ``u >= x`` with ``d`` open in ``[x, u)``; else latest ``u <= x``."""
         if self.always or d == 0:
             return x + d
         idx = self._index
@@ -293,7 +293,8 @@ class Timeline:
     def is_open(self, x: int) -> bool:
         if self.always:
             return True
-        idx = self.index_for(x, x)
+        # x + 1: an interval that starts exactly at the index's end is not in the index
+        idx = self.index_for(x, x + 1)
         return bool(bisect_right(idx.bounds, x) & 1)
 
     def next_open(self, x: int) -> int:
