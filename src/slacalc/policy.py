@@ -4,6 +4,10 @@ The model mirrors the YAML file (see docs/policies.md), so validation errors poi
 key the author wrote. A metric's target table reads like the vendor's document: severity by
 plan. Defaults for a table's cells come from the metric, then its plan column (``by_plan``),
 then its severity row (``by_severity``), then the cell itself; later wins, field by field.
+
+A key of a target table, ``by_plan`` or ``by_severity`` may name several plans or severities
+separated by commas (``silver, gold, platinum: ...``), so a cell the document spans over
+several columns (or rows) is written once.
 """
 
 from __future__ import annotations
@@ -12,9 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from .calendar import Calendar
 from .durations import Duration
@@ -22,6 +34,8 @@ from .errors import PolicyError, UnknownNameError
 from .names import NameIndex
 
 if TYPE_CHECKING:
+    from pandas import DataFrame
+
     from .availability import AvailabilityReport, Outage
     from .evaluation import Evaluation, Ticket
 
@@ -29,9 +43,10 @@ __all__ = [
     "AvailabilitySpec",
     "Cause",
     "CellSpec",
-    "Credits",
     "CreditTier",
+    "Credits",
     "Entitlement",
+    "Feature",
     "EscalationSpec",
     "Example",
     "IntakeItem",
@@ -102,8 +117,10 @@ class CellSpec(_Frozen):
             raise ValueError("a target has either 'within' (a duration) or 'commitment', not both")
         if self.not_applicable and (self.within is not None or self.commitment is not None):
             raise ValueError("a cell marked not applicable cannot also have a target")
-        if self.within is not None and self.within.fixed < timedelta(0):
-            raise ValueError("durations must be positive")
+        if self.within is not None and (self.within.fixed < timedelta(0) or not self.within):
+            raise ValueError(f"{str(self.within)!r}: durations must be positive")
+        if self.commitment is not None and not self.commitment.strip():
+            raise ValueError("a commitment needs words: what the vendor promises")
         return self
 
     def over(self, base: CellSpec) -> CellSpec:
@@ -113,7 +130,23 @@ class CellSpec(_Frozen):
         return CellSpec.model_validate(merged)
 
 
-Row = CellSpec | dict[str, CellSpec]
+def _row_kind(value: Any) -> str:
+    if isinstance(value, CellSpec):
+        return "cell"
+    if isinstance(value, Mapping) and not _is_cell_mapping(value):
+        return "row"
+    return "cell"
+
+
+Row = Annotated[
+    Annotated[CellSpec, Tag("cell")] | Annotated[dict[str, CellSpec], Tag("row")],
+    Discriminator(_row_kind),
+]
+
+
+def split_key(key: str) -> list[str]:
+    """The ids a table key names: ``'silver, gold'`` -> ``['silver', 'gold']``."""
+    return [part.strip() for part in str(key).split(",") if part.strip()]
 
 
 class TargetKind(StrEnum):
@@ -139,7 +172,11 @@ class Target(_Frozen):
 
     def __str__(self) -> str:
         if self.kind is TargetKind.DURATION:
-            start = "" if self.start == "opened" else f", starting at next opening of {self.start.next_open}"  # type: ignore[union-attr]
+            start = (
+                f", starting at next opening of {self.start.next_open}"
+                if isinstance(self.start, NextOpen)
+                else ""
+            )
             return f"{self.within} on {self.clock}{start}"
         if self.kind is TargetKind.COMMITMENT:
             return f"commitment: {self.commitment}"
@@ -172,18 +209,20 @@ class MetricSpec(_Frozen):
     targets: dict[str, Row] = Field(
         default_factory=dict,
         description="Severity -> (plan -> cell), or severity -> cell for every plan. A cell "
-        "is a duration ('4h', '1 business day'), 'n/a', or {within|commitment, clock, start, clause}",
+        "is a duration ('4h', '1 business day'), 'n/a', or {within|commitment, clock, start, "
+        "clause}. A key may name several severities (or plans) separated by commas",
     )
 
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _rows(cls, v: Any) -> Any:
-        if isinstance(v, Mapping):
-            return {
-                k: (row if isinstance(row, Mapping) and not _is_cell_mapping(row) else CellSpec.model_validate(row))
-                for k, row in v.items()
-            }
-        return v
+    def rows(self) -> dict[str, dict[str, CellSpec] | CellSpec]:
+        """The target table with comma keys expanded: severity -> (plan -> cell) or cell."""
+        out: dict[str, dict[str, CellSpec] | CellSpec] = {}
+        for skey, row in self.targets.items():
+            for s in split_key(skey):
+                if isinstance(row, dict):
+                    out[s] = {p: cell for pkey, cell in row.items() for p in split_key(pkey)}
+                else:
+                    out[s] = row
+        return out
 
 
 def _is_cell_mapping(row: Mapping[str, Any]) -> bool:
@@ -207,11 +246,14 @@ class Severity(_Frozen):
     examples: tuple[str, ...] = ()
 
 
-class EntitlementSpec(_Frozen):
+class Feature(_Frozen):
     """A feature of the plans table: which plans include it, with an optional note per plan."""
 
     name: str
-    plans: tuple[str, ...] | dict[str, str | None]
+    plans: tuple[str, ...] | dict[str, str | None] = Field(
+        description="The plans that include it, or plan -> note (e.g. 'when required')"
+    )
+    clause: str | None = None
 
     def notes(self) -> dict[str, str | None]:
         return dict(self.plans) if isinstance(self.plans, dict) else dict.fromkeys(self.plans)
@@ -363,14 +405,34 @@ class Example(_Frozen):
     """A worked example inside a policy file, checked by ``slacalc check`` and pytest."""
 
     name: str | None = None
-    opened: datetime
+    opened: datetime = Field(description="When the ticket was opened (ISO 8601 with offset)")
     plan: str
     severity: str
     metric: str = "response"
-    due: datetime | None = Field(None, description="Expected due time (null: no due time)")
-    events: tuple[dict[str, Any], ...] = ()
-    at: datetime | None = None
-    state: str | None = Field(None, description="Expected state at 'at'")
+    due: datetime | None = Field(
+        None, description="Expected due time; null when there is none (commitment, n/a)"
+    )
+    events: tuple[dict[str, Any], ...] = Field(
+        (), description="Ticket events ({type, at, ...}) for an evaluation example"
+    )
+    at: datetime | None = Field(None, description="Evaluate at this instant (default: last event or opened)")
+    state: str | None = Field(None, description="Expected state of the metric at 'at'")
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> Example:
+        if "due" not in self.model_fields_set and self.state is None:
+            raise ValueError("an example gives the expected 'due' (null for none) or 'state'")
+        for what, t in (("opened", self.opened), ("due", self.due), ("at", self.at)):
+            if t is not None and (t.tzinfo is None or t.utcoffset() is None):
+                raise ValueError(
+                    f"{what} {t.isoformat()} has no time zone; write an offset, e.g. {t.isoformat()}Z"
+                )
+        return self
+
+    @property
+    def needs_evaluation(self) -> bool:
+        """True when the example is about a ticket's state (events, at, state)."""
+        return bool(self.events) or self.at is not None or self.state is not None
 
 
 class Policy(_Frozen):
@@ -391,7 +453,9 @@ class Policy(_Frozen):
     plans: dict[str, Plan]
     severities: dict[str, Severity]
     metrics: dict[str, MetricSpec]
-    entitlements: dict[str, EntitlementSpec] = Field(default_factory=dict)
+    features: dict[str, Feature] = Field(
+        default_factory=dict, description="The plans table: feature id -> which plans include it"
+    )
     escalation: EscalationSpec | None = None
     intake: IntakeSpec | None = None
     availability_target: AvailabilitySpec | None = Field(None, alias="availability")
@@ -445,11 +509,11 @@ class Policy(_Frozen):
     # ---- names ---------------------------------------------------------------------
     @property
     def plan_names(self) -> NameIndex[Plan]:
-        return _names(self, "plan")  # type: ignore[return-value]
+        return _names(self, "plan")
 
     @property
     def severity_names(self) -> NameIndex[Severity]:
-        return _names(self, "severity")  # type: ignore[return-value]
+        return _names(self, "severity")
 
     def plan_id(self, name: str) -> str:
         """The plan id for an id or any of its names (case-insensitive)."""
@@ -527,15 +591,19 @@ class Policy(_Frozen):
         return self.escalation.eligible(self.metric_id(metric), self.plan_id(plan), self.severity_id(severity))
 
     # ---- other questions ---------------------------------------------------------------
-    def entitlements_of(self, plan: str) -> list[Entitlement]:
-        """What ``plan`` includes, in the order of the document's table."""
+    def entitlements(self, plan: str) -> list[Entitlement]:
+        """What ``plan`` includes, in the order of the document's feature table."""
         p = self.plan_id(plan)
         out = []
-        for key, spec in self.entitlements.items():
+        for key, spec in self.features.items():
             notes = spec.notes()
             if p in notes:
                 out.append(Entitlement(id=key, name=spec.name, note=notes[p]))
         return out
+
+    def entitlements_of(self, plan: str) -> list[Entitlement]:
+        """Same as ``entitlements(plan)`` (the draft's name)."""
+        return self.entitlements(plan)
 
     def check_intake(self, fields: Mapping[str, Any] | Iterable[str]) -> IntakeReport:
         """The required and recommended intake items a support request lacks.
@@ -564,6 +632,18 @@ class Policy(_Frozen):
 
         return evaluate(self, ticket, at)
 
+    def evaluate_frame(
+        self,
+        df: DataFrame,
+        at: datetime | str | None = None,
+        errors: Literal["raise", "mark"] = "raise",
+        tz: str | None = None,
+    ) -> DataFrame:
+        """Evaluate a table of tickets at once (needs ``slacalc[pandas]``); see ``slacalc.frame``."""
+        from .frame import evaluate_frame
+
+        return evaluate_frame(self, df, at=at, errors=errors, tz=tz)
+
     def availability(
         self, month: str | date, outages: Sequence[Outage | Mapping[str, Any]] = (), plan: str | None = None
     ) -> AvailabilityReport:
@@ -577,7 +657,8 @@ class Policy(_Frozen):
 
 def _cache(policy: Policy) -> dict[str, Any]:
     try:
-        return policy._cache
+        found: dict[str, Any] = object.__getattribute__(policy, "_cache")
+        return found
     except AttributeError:
         cache: dict[str, Any] = {}
         object.__setattr__(policy, "_cache", cache)
@@ -598,7 +679,8 @@ def _names(policy: Policy, kind: str) -> NameIndex[Any]:
             cache[key] = NameIndex(
                 "metric", ((k, (m.title,) if m.title else (), m) for k, m in policy.metrics.items())
             )
-    return cache[key]
+    index: NameIndex[Any] = cache[key]
+    return index
 
 
 def _targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
@@ -609,31 +691,39 @@ def _targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
     return result
 
 
+def _expand(table: Mapping[str, CellSpec]) -> dict[str, CellSpec]:
+    return {k: cell for key, cell in table.items() for k in split_key(key)}
+
+
 def _compile_targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
     out: dict[tuple[str, str, str], Target] = {}
     for m, spec in policy.metrics.items():
-        base = CellSpec(clause=spec.clause, clock=spec.clock, start=spec.start)
-        base = CellSpec.model_validate(base.model_dump(exclude_none=True))
+        base = CellSpec.model_validate(
+            {k: v for k, v in (("clause", spec.clause), ("clock", spec.clock), ("start", spec.start))
+             if v is not None}
+        )
+        by_plan, by_severity, rows = _expand(spec.by_plan), _expand(spec.by_severity), spec.rows()
         for s in policy.severities:
-            row = spec.targets.get(s)
+            row = rows.get(s)
             for p in policy.plans:
-                if isinstance(row, dict):
-                    cell = row.get(p)
-                elif row is not None:
-                    cell = row
-                else:
-                    cell = None
+                cell = row.get(p) if isinstance(row, dict) else row
                 merged = base
-                if p in spec.by_plan:
-                    merged = spec.by_plan[p].over(merged)
-                if s in spec.by_severity:
-                    merged = spec.by_severity[s].over(merged)
+                if p in by_plan:
+                    merged = by_plan[p].over(merged)
+                if s in by_severity:
+                    merged = by_severity[s].over(merged)
                 if cell is None or cell.not_applicable:
+                    out[(m, p, s)] = Target(
+                        metric=m, plan=p, severity=s, kind=TargetKind.NONE,
+                        clause=cell.clause if cell is not None and cell.clause else merged.clause,
+                    )
+                    continue
+                merged = cell.over(merged)
+                if merged.not_applicable and merged.within is None and merged.commitment is None:
                     out[(m, p, s)] = Target(
                         metric=m, plan=p, severity=s, kind=TargetKind.NONE, clause=merged.clause
                     )
                     continue
-                merged = cell.over(merged)
                 kind = TargetKind.DURATION if merged.within is not None else TargetKind.COMMITMENT
                 out[(m, p, s)] = Target(
                     metric=m,
@@ -650,16 +740,29 @@ def _compile_targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
 
 
 def _check_policy(policy: Policy) -> None:
-    """Cross-checks: every name a table uses is declared; targets have a kind."""
-    clocks = [ALWAYS, *policy.calendars]
-    plans, sevs = set(policy.plans), set(policy.severities)
+    """Cross-checks: every name a table uses is declared, once; targets have a kind."""
+    from .names import normalise
 
-    def need(value: str | None, valid: Iterable[str], kind: str, path: str) -> None:
-        valid = list(valid)
+    clocks = [ALWAYS, *policy.calendars]
+    plans, sevs = list(policy.plans), list(policy.severities)
+
+    def need(value: str | None, valid: Sequence[str], kind: str, path: str) -> None:
         if value is not None and value not in valid:
             raise PolicyError(
                 f"unknown {kind} {value!r}; valid {kind}s: {', '.join(map(repr, valid))}", path=path
             )
+
+    def ids(key: str, valid: Sequence[str], kind: str, path: str, seen: dict[str, str]) -> None:
+        parts = split_key(key)
+        if not parts:
+            raise PolicyError(f"an empty {kind} key", path=path)
+        for part in parts:
+            need(part, valid, kind, path)
+            if part in seen:
+                raise PolicyError(
+                    f"{kind} {part!r} is given twice (also under {seen[part]!r})", path=path
+                )
+            seen[part] = key
 
     def check_cell(cell: CellSpec, path: str) -> None:
         need(cell.clock, clocks, "clock", f"{path}.clock")
@@ -671,36 +774,45 @@ def _check_policy(policy: Policy) -> None:
         need(spec.clock, clocks, "clock", f"{base}.clock")
         if isinstance(spec.start, NextOpen):
             need(spec.start.next_open, list(policy.calendars), "calendar", f"{base}.start.next_open")
-        for p, cell in spec.by_plan.items():
-            need(p, plans, "plan", f"{base}.by_plan.{p}")
-            check_cell(cell, f"{base}.by_plan.{p}")
-        for s, cell in spec.by_severity.items():
-            need(s, sevs, "severity", f"{base}.by_severity.{s}")
-            check_cell(cell, f"{base}.by_severity.{s}")
-        for s, row in spec.targets.items():
-            need(s, sevs, "severity", f"{base}.targets.{s}")
-            cells = row.items() if isinstance(row, dict) else [(None, row)]
-            for p, cell in cells:
-                path = f"{base}.targets.{s}" + (f".{p}" if p else "")
-                need(p, plans, "plan", path)
-                check_cell(cell, path)
-    for key, ent in policy.entitlements.items():
+        seen: dict[str, str] = {}
+        for key, cell in spec.by_plan.items():
+            ids(key, plans, "plan", f"{base}.by_plan.{key}", seen)
+            check_cell(cell, f"{base}.by_plan.{key}")
+        seen = {}
+        for key, cell in spec.by_severity.items():
+            ids(key, sevs, "severity", f"{base}.by_severity.{key}", seen)
+            check_cell(cell, f"{base}.by_severity.{key}")
+        seen_rows: dict[str, str] = {}
+        for skey, row in spec.targets.items():
+            ids(skey, sevs, "severity", f"{base}.targets.{skey}", seen_rows)
+            if isinstance(row, dict):
+                seen_cols: dict[str, str] = {}
+                for pkey, cell in row.items():
+                    path = f"{base}.targets.{skey}.{pkey}"
+                    ids(pkey, plans, "plan", path, seen_cols)
+                    check_cell(cell, path)
+            else:
+                check_cell(row, f"{base}.targets.{skey}")
+    for key, ent in policy.features.items():
         for p in ent.notes():
-            need(p, plans, "plan", f"entitlements.{key}.plans")
+            need(p, plans, "plan", f"features.{key}.plans")
     if policy.escalation is not None:
         for m in policy.escalation.metrics:
-            need(m, policy.metrics, "metric", "escalation.metrics")
+            need(m, list(policy.metrics), "metric", "escalation.metrics")
         for i, rule in enumerate(policy.escalation.exclude):
             for p in rule.plans:
                 need(p, plans, "plan", f"escalation.exclude.{i}.plans")
             for s in rule.severities:
                 need(s, sevs, "severity", f"escalation.exclude.{i}.severities")
     if policy.intake is not None:
-        seen: set[str] = set()
-        for i, item in enumerate((*policy.intake.required, *policy.intake.recommended)):
-            if item.id in seen:
-                raise PolicyError(f"intake item {item.id!r} is listed twice", path=f"intake.{i}")
-            seen.add(item.id)
+        seen_items: set[str] = set()
+        for group in ("required", "recommended"):
+            for i, item in enumerate(getattr(policy.intake, group)):
+                if item.id in seen_items:
+                    raise PolicyError(
+                        f"intake item {item.id!r} is listed twice", path=f"intake.{group}.{i}.id"
+                    )
+                seen_items.add(item.id)
     if policy.availability_target is not None:
         for p in policy.availability_target.credits.plans:
             need(p, plans, "plan", "availability.credits.plans")
@@ -709,10 +821,10 @@ def _check_policy(policy: Policy) -> None:
         ("plan", [(k, (v.name, *v.aliases)) for k, v in policy.plans.items()]),
         ("severity", [(k, (v.name, *v.aliases)) for k, v in policy.severities.items()]),
     ):
-        from .names import normalise
-
         owner: dict[str, str] = {}
         for key, labels in items:
+            if "," in key:
+                raise PolicyError(f"a {kind} id cannot contain ','", path=f"{kind}s.{key}")
             for label in {normalise(x) for x in (key, *labels)}:
                 if owner.get(label, key) != key:
                     raise PolicyError(
@@ -721,7 +833,22 @@ def _check_policy(policy: Policy) -> None:
                     )
                 owner[label] = key
     # Compile once so a broken cell fails at load, not at first question.
-    _compile_targets(policy)
+    for (m, p, s), target in _compile_targets(policy).items():
+        if target.kind is TargetKind.DURATION and target.within is not None:
+            if target.within.is_business and target.clock == ALWAYS:
+                raise PolicyError(
+                    f"{str(target.within)!r} counts business days but runs on 'always' "
+                    f"(plan {p!r}); give the cell, row or metric a calendar as its clock",
+                    path=f"metrics.{m}.targets.{s}",
+                )
+            policy.clock(target.clock).to_timedelta(target.within)
+    for i, ex in enumerate(policy.examples):
+        try:
+            policy.plan_id(ex.plan)
+            policy.severity_id(ex.severity)
+            policy.metric_id(ex.metric)
+        except UnknownNameError as e:
+            raise PolicyError(e.message, path=f"examples.{i}") from None
 
 
 def _ensure_instant(t: datetime) -> None:

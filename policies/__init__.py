@@ -1,0 +1,1 @@
+"""The bundled vendor policies (YAML data files), shipped as ``slacalc.policies``."""

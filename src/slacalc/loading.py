@@ -1,0 +1,529 @@
+"""Policy files: safe YAML with positions, located errors, bundled and folder loading.
+
+Every problem with a policy file — encoding, YAML syntax, an empty file, a duplicate key, an
+alias bomb, a non-standard tag, a wrong shape, a failed validation or cross-check — comes out
+as one :class:`~slacalc.errors.PolicyError` whose message names the file, the line and
+column, and the key path::
+
+    policies/passkit.yaml:42:7: metrics.response.targets.sev2.gold: '4 hourz' is not a duration
+
+The YAML reader is PyYAML's ``SafeLoader`` composer (no Python objects, ever), but the
+construction is ours: it records where each key and value sits, refuses a key written twice
+(PyYAML would silently keep the last one), refuses tags outside the YAML core schema, and
+caps how many nodes aliases may expand to and how deep a document may nest.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import PolicyError, SlacalcError, UnknownNameError
+from .policy import Policy
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "YamlDocument",
+    "bundled_path",
+    "bundled_policies",
+    "load_policies",
+    "load_policy",
+    "load_yaml_text",
+    "parse_yaml",
+    "policy_files",
+    "policy_from_text",
+]
+
+#: Most nodes a document may expand to (aliases included): a guard against alias bombs.
+MAX_NODES = 200_000
+#: Deepest nesting of mappings and lists a document may have.
+MAX_DEPTH = 64
+#: Largest policy file we read.
+MAX_BYTES = 5_000_000
+
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
+_MERGE = _CORE + "merge"
+_SUFFIXES = (".yaml", ".yml")
+_BUNDLED_PACKAGE = "slacalc.policies"
+_UNEXPECTED = "unexpected error (please report it)"
+
+Key = tuple[Any, ...]
+
+
+# ---- YAML with positions ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Plain data read from YAML, with the 1-based (line, column) of every key and value."""
+
+    filename: str
+    data: Any
+    values: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Key, tuple[int, int]] = field(default_factory=dict)
+
+    def resolve(self, loc: Iterable[object]) -> tuple[Key, list[object]]:
+        """Follow ``loc`` (a pydantic location or a dotted path split up) through the data.
+
+        Returns the longest prefix that exists in the document, as real keys, and the items
+        of ``loc`` that could not be followed (union branch tags are skipped on the way).
+        """
+        node = self.data
+        found: list[Any] = []
+        rest: list[object] = []
+        for item in loc:
+            if rest:
+                rest.append(item)
+                continue
+            nxt = _child(node, item)
+            if nxt is not None:
+                found.append(nxt[0])
+                node = nxt[1]
+            elif isinstance(item, str) and _looks_like_tag(item):
+                continue
+            else:
+                rest.append(item)
+        return tuple(found), rest
+
+    def position(self, path: Key, *, key: bool = False) -> tuple[int, int] | None:
+        """Where ``path`` is written: its key (``key=True``) or its value."""
+        table = self.keys if key else self.values
+        while True:
+            if path in table:
+                return table[path]
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def error(self, message: str, path: Key = (), *, key: bool = False, extra: Sequence[object] = ()) -> PolicyError:
+        """A ``PolicyError`` located at ``path`` (plus ``extra`` items that are not in the file)."""
+        pos = self.position(path, key=key)
+        dotted = ".".join(str(p) for p in (*path, *extra)) or None
+        return PolicyError(
+            message,
+            file=self.filename,
+            line=pos[0] if pos else None,
+            column=pos[1] if pos else None,
+            path=dotted,
+        )
+
+
+def _child(node: Any, item: object) -> tuple[Any, Any] | None:
+    if isinstance(node, dict):
+        if isinstance(item, str | int) and not isinstance(item, bool) and item in node:
+            return item, node[item]
+        text = str(item)
+        for k, v in node.items():
+            if str(k) == text:
+                return k, v
+        return None
+    if isinstance(node, list) and isinstance(item, int) and not isinstance(item, bool):
+        if 0 <= item < len(node):
+            return item, node[item]
+    return None
+
+
+def _looks_like_tag(item: str) -> bool:
+    # pydantic puts union branches and validator wrappers into error locations:
+    # 'function-before[...]', 'dict[str,CellSpec]', 'NextOpen', "literal['opened']", 'cell'.
+    return (
+        any(c in item for c in "[](),'")
+        or item[:1].isupper()
+        or item in _TYPE_TAGS
+    )
+
+
+_TYPE_TAGS = frozenset(
+    {"str", "int", "float", "bool", "date", "datetime", "decimal", "none", "cell", "row",
+     "json-or-python", "lax-or-strict", "chain", "is-instance", "function-plain"}
+)
+
+
+def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
+    """Read one YAML document safely, keeping positions; problems raise ``PolicyError``."""
+    if not isinstance(text, str):
+        raise PolicyError("expected YAML text (str)", file=filename)
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            problem = e.problem or e.context or "invalid YAML"
+            if e.context and e.problem and "expected a single document" in e.context:
+                problem = "a policy file holds one YAML document; remove the extra '---'"
+            else:
+                problem = f"YAML syntax error: {problem}" + (f" ({e.context})" if e.context and e.problem else "")
+            raise PolicyError(
+                problem,
+                file=filename,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+            ) from None
+        except yaml.reader.ReaderError as e:
+            line, col = _line_col(text, e.position)
+            raise PolicyError(
+                f"character {e.character!r} is not allowed in YAML ({e.reason})",
+                file=filename, line=line, column=col,
+            ) from None
+        except yaml.YAMLError as e:
+            raise PolicyError(f"YAML error: {e}", file=filename) from None
+        except RecursionError:
+            raise PolicyError(f"nested more than {MAX_DEPTH} levels deep", file=filename) from None
+        doc = YamlDocument(filename, None)
+        if node is None:
+            return doc
+        builder = _Builder(loader, doc)
+        data = builder.build(node, (), 0)
+        return YamlDocument(filename, data, doc.values, doc.keys)
+    finally:
+        loader.dispose()
+
+
+def load_yaml_text(text: str, filename: str = "<string>") -> Any:
+    """Plain data from YAML text, read as safely as a policy file (see ``parse_yaml``)."""
+    return parse_yaml(text, filename).data
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count("\n") + 1
+    return line, offset - (before.rfind("\n") + 1) + 1
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.count = 0
+        self.active: set[int] = set()
+
+    def fail(self, node: yaml.Node, message: str, path: Key) -> PolicyError:
+        return PolicyError(
+            message,
+            file=self.doc.filename,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+            path=".".join(map(str, path)) or None,
+        )
+
+    def build(self, node: yaml.Node, path: Key, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(
+                node, f"the document expands to more than {MAX_NODES} nodes (alias bomb?)", path
+            )
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"nested more than {MAX_DEPTH} levels deep", path)
+        self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self.active:
+            raise self.fail(node, "an alias refers to a node that contains it (recursive alias)", path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                if node.tag != _CORE + "seq":
+                    raise self.fail(node, _tag_message(node.tag), path)
+                return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                if node.tag != _CORE + "map":
+                    raise self.fail(node, _tag_message(node.tag), path)
+                return self.mapping(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+        raise self.fail(node, "unsupported YAML node", path)  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode, path: Key) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            raise self.fail(node, _tag_message(node.tag), path)
+        constructor = self.loader.yaml_constructors[node.tag]
+        try:
+            return constructor(self.loader, node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            raise self.fail(node, f"{node.value!r} is not a valid {node.tag.removeprefix(_CORE)}", path) from None
+
+    def mapping(self, node: yaml.MappingNode, path: Key, depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        merges: list[yaml.Node] = []
+        for knode, vnode in node.value:
+            if knode.tag == _MERGE:
+                merges.append(vnode)
+                continue
+            if not isinstance(knode, yaml.ScalarNode):
+                raise self.fail(knode, "a key must be a plain value, not a list or mapping", path)
+            key = self.scalar(knode, path)
+            if isinstance(key, float) and key != key:
+                raise self.fail(knode, "'.nan' cannot be a key", path)
+            sub = (*path, key)
+            if key in out:
+                first = self.doc.keys.get(sub)
+                where = f" (first at line {first[0]})" if first else ""
+                raise self.fail(knode, f"duplicate key {key!r}{where}: each key may appear once", sub)
+            self.doc.keys[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+            out[key] = self.build(vnode, sub, depth + 1)
+        for merge in merges:
+            sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise self.fail(source, "'<<' merges a mapping or a list of mappings", path)
+                merged = self.build(source, (*path, "<<"), depth + 1)
+                for k, v in merged.items():
+                    if k not in out:
+                        out[k] = v
+                        self.doc.keys.setdefault((*path, k), self.doc.keys.get((*path, "<<", k), (0, 0)))
+                        self._copy_positions((*path, "<<", k), (*path, k))
+        return out
+
+    def _copy_positions(self, src: Key, dst: Key) -> None:
+        n = len(src)
+        for table in (self.doc.values, self.doc.keys):
+            for k in [k for k in table if k[:n] == src]:
+                table.setdefault((*dst, *k[n:]), table[k])
+
+
+def _tag_message(tag: str) -> str:
+    shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+    return f"tag {shown!r} is not allowed: policy files use plain YAML (no tags)"
+
+
+# ---- policies from text -----------------------------------------------------------------
+
+def policy_from_text(text: str, filename: str = "<string>") -> Policy:
+    """Validate a policy from YAML text; every problem is a located ``PolicyError``."""
+    doc = parse_yaml(text, filename)
+    return policy_from_document(doc)
+
+
+def policy_from_document(doc: YamlDocument) -> Policy:
+    """Validate the data of a parsed document as a ``Policy``."""
+    data = doc.data
+    if data is None:
+        raise PolicyError("the file is empty; a policy is a mapping that starts with 'id:'", file=doc.filename)
+    if not isinstance(data, dict):
+        raise doc.error(
+            f"a policy is a mapping of keys (id, name, source, plans, ...), not {_kind(data)}"
+        )
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as e:
+        raise _located(e, doc) from None
+    except PolicyError as e:
+        raise _relocate(e, doc) from None
+    except SlacalcError as e:
+        raise doc.error(str(e)) from None
+    except (ValueError, TypeError, ArithmeticError, RecursionError, KeyError, AttributeError) as e:
+        raise doc.error(f"{_UNEXPECTED}: {type(e).__name__}: {e}") from None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    return f"{type(value).__name__} {value!r}"[:60]
+
+
+def _relocate(err: PolicyError, doc: YamlDocument) -> PolicyError:
+    items = err.path.split(".") if err.path else []
+    found, rest = doc.resolve(items)
+    return doc.error(err.reason, found, extra=rest)
+
+
+def _located(e: ValidationError, doc: YamlDocument) -> PolicyError:
+    errors = e.errors(include_url=False)
+    located: list[tuple[Key, list[object], str, bool]] = []
+    for err in errors:
+        ctx_err = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx_err, PolicyError) and ctx_err.path:
+            found, rest = doc.resolve(ctx_err.path.split("."))
+            located.append((found, rest, ctx_err.reason, False))
+            continue
+        found, rest = doc.resolve(err["loc"])
+        located.append((found, rest, *_message(err, rest)))
+    path, rest, message, at_key = located[0]
+    # Union branches report one error each at the same place: say them together.
+    alternatives = [m for p, r, m, _ in located[1:] if p == path and r == rest and m != message]
+    if alternatives:
+        message = " or ".join(dict.fromkeys([message, *alternatives]))
+    others = sum(1 for p, r, _, _ in located if (p, r) != (path, rest))
+    if others:
+        message += f" (and {others} more problem{'s' if others > 1 else ''})"
+    if at_key or not rest:
+        return doc.error(message, path, key=at_key, extra=rest)
+    return doc.error(message, path, extra=rest)
+
+
+def _message(err: Any, rest: list[object]) -> tuple[str, bool]:
+    kind = err["type"]
+    loc = err["loc"]
+    if kind == "missing":
+        name = loc[-1] if loc else "?"
+        if rest and rest[-1] == name:
+            rest.pop()
+        return f"missing required key {name!r}", False
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else "?"
+        hint = difflib.get_close_matches(name, _all_field_names(), n=1)
+        return f"unknown key {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), True
+    ctx_err = (err.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, PolicyError):
+        return ctx_err.reason, False
+    if isinstance(ctx_err, SlacalcError):
+        return str(ctx_err), False
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    if kind.endswith("_type") or kind in ("literal_error", "enum", "model_type", "dict_type"):
+        shown = repr(err.get("input"))
+        msg += f" (got {shown[:60]})"
+    return msg, False
+
+
+@lru_cache(maxsize=1)
+def _all_field_names() -> tuple[str, ...]:
+    seen: set[type[BaseModel]] = set()
+    names: set[str] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+            for sub in _models_in(info.annotation):
+                walk(sub)
+
+    walk(Policy)
+    return tuple(sorted(names))
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _models_in(meta)
+
+
+# ---- files ------------------------------------------------------------------------------
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise PolicyError(f"file is {size} bytes; a policy file is at most {MAX_BYTES}", file=shown)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise PolicyError("no such file", file=shown) from None
+    except IsADirectoryError:
+        raise PolicyError("is a folder; use load_policies() for a folder of policies", file=shown) from None
+    except OSError as e:
+        raise PolicyError(f"cannot read: {e.strerror or e}", file=shown) from None
+    return decode(raw, shown)
+
+
+def decode(raw: bytes, shown: str) -> str:
+    """UTF-8 text (a BOM is allowed); anything else is a located ``PolicyError``."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise PolicyError(
+            f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
+            file=shown, line=line, column=col,
+        ) from None
+
+
+def _bundled_dir() -> Traversable:
+    return resources.files(_BUNDLED_PACKAGE)
+
+
+def bundled_policies() -> list[str]:
+    """Ids of the policies shipped with slacalc, sorted."""
+    return sorted(
+        p.name.rsplit(".", 1)[0]
+        for p in _bundled_dir().iterdir()
+        if p.is_file() and p.name.endswith(_SUFFIXES)
+    )
+
+
+def bundled_path(policy_id: str) -> Traversable:
+    """The bundled file of ``policy_id``; ``UnknownNameError`` lists the bundled ids."""
+    ids = bundled_policies()
+    key = policy_id.strip().lower()
+    if key not in ids:
+        raise UnknownNameError("policy", policy_id, ids)
+    for suffix in _SUFFIXES:
+        candidate = _bundled_dir() / f"{key}{suffix}"
+        if candidate.is_file():
+            return candidate
+    raise UnknownNameError("policy", policy_id, ids)  # pragma: no cover
+
+
+@lru_cache(maxsize=None)
+def _load_bundled(policy_id: str) -> Policy:
+    source = bundled_path(policy_id)
+    shown = f"policies/{source.name}"
+    return policy_from_text(decode(source.read_bytes(), shown), shown)
+
+
+def _is_path(value: str | os.PathLike[str]) -> bool:
+    if isinstance(value, os.PathLike):
+        return True
+    return value.endswith(_SUFFIXES) or "/" in value or os.sep in value or Path(value).is_file()
+
+
+def load_policy(id_or_path: str | os.PathLike[str]) -> Policy:
+    """A bundled policy by id (``'passkit'``), or a policy file by path.
+
+    Bundled policies are read once and shared (a ``Policy`` is immutable).
+    """
+    if _is_path(id_or_path):
+        path = Path(id_or_path)
+        return policy_from_text(_read(path, str(id_or_path)), str(id_or_path))
+    return _load_bundled(str(id_or_path).strip().lower())
+
+
+def policy_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The policy files named by ``paths``: files as given, folders' ``*.yaml``/``*.yml`` sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.name.endswith(_SUFFIXES)))
+        else:
+            out.append(p)
+    return out
+
+
+def load_policies(folder: str | os.PathLike[str]) -> dict[str, Policy]:
+    """Every policy in a folder (``*.yaml``, ``*.yml``), by id; two files with one id is an error."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise PolicyError("not a folder", file=str(folder))
+    out: dict[str, Policy] = {}
+    where: dict[str, str] = {}
+    for f in policy_files([root]):
+        policy = load_policy(f)
+        if policy.id in out:
+            raise PolicyError(
+                f"policy id {policy.id!r} is also defined in {where[policy.id]}", file=str(f), path="id"
+            )
+        out[policy.id] = policy
+        where[policy.id] = str(f)
+    return out
