@@ -1,6 +1,13 @@
 """slacalc: vendor support agreements as typed YAML policies, and exact SLA answers."""
 
 from ._version import __version__
+from .availability import (
+    AvailabilityReport,
+    AvailabilitySummary,
+    Credit,
+    Outage,
+    availability_report,
+)
 from .calendar import Calendar, HolidayRules
 from .durations import Duration, parse_duration
 from .errors import (
@@ -13,19 +20,55 @@ from .errors import (
     TicketError,
     UnknownNameError,
 )
+from .evaluation import Evaluation, Event, EventType, MetricResult, State, Ticket, evaluate
+from .loading import bundled_policies, load_policies, load_policy, load_yaml_text
+from .policy import (
+    Entitlement,
+    IntakeReport,
+    MetricSpec,
+    Plan,
+    Policy,
+    Severity,
+    Target,
+    TargetKind,
+)
 
 __all__ = [
     "AvailabilityError",
+    "AvailabilityReport",
+    "AvailabilitySummary",
     "Calendar",
     "CalendarError",
+    "Credit",
     "Duration",
     "DurationError",
+    "Entitlement",
+    "Evaluation",
+    "Event",
+    "EventType",
     "HolidayRules",
+    "IntakeReport",
+    "MetricResult",
+    "MetricSpec",
     "NaiveDatetimeError",
+    "Outage",
+    "Plan",
+    "Policy",
     "PolicyError",
+    "Severity",
     "SlacalcError",
+    "State",
+    "Target",
+    "TargetKind",
+    "Ticket",
     "TicketError",
     "UnknownNameError",
     "__version__",
+    "availability_report",
+    "bundled_policies",
+    "evaluate",
+    "load_policies",
+    "load_policy",
+    "load_yaml_text",
     "parse_duration",
 ]

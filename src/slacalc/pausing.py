@@ -1,0 +1,168 @@
+"""Pause windows and pause-aware clocks, in exact integer microseconds.
+
+A pause window is a half-open interval ``[start, end)`` of instants during which a pausable
+metric's clock does not count. Windows come from ``paused``/``resumed`` events, from explicit
+windows (fixed ``start``/``end``) and from recurring windows written as RFC 5545 RRULEs
+(expanded lazily with ``dateutil.rrule``). They are merged into one sorted stream of
+disjoint windows, and the clock questions below walk that stream window by window, never
+minute by minute: each step is one ``elapsed`` or ``add`` on the clock's timeline, which is
+itself sub-linear in the span it covers.
+
+Counted time on a clock between ``a`` and ``b`` is the clock's open time in ``[a, b)`` minus
+its open time inside the pause windows. The due time for a target ``T`` started at ``s`` is
+the earliest instant where counted time since ``s`` reaches ``T``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, timedelta
+
+from dateutil.rrule import rrulestr
+
+from .errors import TicketError
+from .instants import from_us, to_us
+from .policy import PauseWindowSpec
+from .timeline import Timeline
+
+__all__ = [
+    "MAX_COALESCED",
+    "Window",
+    "counted",
+    "due",
+    "event_windows",
+    "expand",
+    "merge",
+    "paused_inside",
+]
+
+Window = tuple[int, int]
+"""A pause window ``[start, end)`` in microseconds since the epoch."""
+
+MAX_COALESCED = 200_000
+"""Pause windows merged into one before giving up (a rule that pauses the clock for ever)."""
+_YEAR_US = 366 * 86_400 * 1_000_000
+_HORIZON_US = 200 * _YEAR_US
+
+
+def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
+    """The windows of one spec that end after ``lo``, in order (lazy for RRULEs)."""
+    if spec.rrule is None:
+        assert spec.start is not None and spec.end is not None
+        s, e = to_us(spec.start), to_us(spec.end)
+        if e > lo:
+            yield s, e
+        return
+    assert spec.dtstart is not None and spec.duration is not None
+    length = spec.duration.to_timedelta() // timedelta(microseconds=1)
+    if length <= 0:
+        raise TicketError(f"pause window rule {spec.rrule!r}: duration must be positive")
+    try:
+        rule = rrulestr(spec.rrule, dtstart=spec.dtstart)
+    except (ValueError, TypeError) as e:
+        raise TicketError(
+            f"pause window rule {spec.rrule!r} is not a valid RFC 5545 RRULE: {e}"
+        ) from None
+    # Occurrences are local wall-clock times in dtstart's zone (so "every Sunday 02:00
+    # Europe/London" follows summer time); each lasts ``duration`` of real time.
+    first = from_us(lo - length, UTC).astimezone(spec.dtstart.tzinfo)
+    horizon = lo + _HORIZON_US
+    try:
+        occurrences: Iterable[object] = rule.xafter(first, inc=True)
+        for occ in occurrences:
+            s = to_us(occ)  # type: ignore[arg-type]
+            if s > horizon:
+                return
+            end = s + length
+            if end > lo:
+                yield s, end
+    except (ValueError, TypeError) as err:
+        raise TicketError(f"pause window rule {spec.rrule!r} cannot be expanded: {err}") from None
+
+
+def merge(streams: Iterable[Iterable[Window]]) -> Iterator[Window]:
+    """Merge sorted streams of windows into disjoint, sorted windows (touching ones joined)."""
+    merged = heapq.merge(*streams)
+    cur: Window | None = None
+    joined = 0
+    for s, e in merged:
+        if e <= s:
+            continue
+        if cur is None:
+            cur, joined = (s, e), 1
+        elif s <= cur[1]:
+            if e > cur[1]:
+                cur = (cur[0], e)
+            joined += 1
+            if joined > MAX_COALESCED:
+                raise TicketError(
+                    f"pause windows from {from_us(cur[0]).isoformat()} never end "
+                    f"({MAX_COALESCED} windows overlap in a row); check the pause rules"
+                )
+        else:
+            yield cur
+            cur, joined = (s, e), 1
+    if cur is not None:
+        yield cur
+
+
+def counted(tl: Timeline, start: int, end: int, windows: Iterable[Window]) -> tuple[int, int]:
+    """``(counted, paused)``: clock time in ``[start, end)`` outside and inside the windows."""
+    if end <= start:
+        return 0, 0
+    total = tl.elapsed(start, end)
+    paused = 0
+    for s, e in windows:
+        if s >= end:
+            break
+        if e <= start:
+            continue
+        paused += tl.elapsed(max(s, start), min(e, end))
+    return total - paused, paused
+
+
+def due(
+    tl: Timeline,
+    start: int,
+    need: int,
+    windows: Iterable[Window],
+    on_pause: Callable[[Window, int], None] | None = None,
+) -> int:
+    """The earliest instant where counted time since ``start`` reaches ``need``.
+
+    ``windows`` are disjoint and sorted. ``on_pause(window, paused)`` is called for each
+    window that moved the due time, with the clock time it held (for the audit trail).
+    """
+    cur = start
+    left = need
+    for s, e in windows:
+        if e <= cur:
+            continue
+        ws = max(s, cur)
+        avail = tl.elapsed(cur, ws)
+        if avail >= left:
+            break
+        left -= avail
+        held = tl.elapsed(ws, e)
+        if on_pause is not None and held:
+            on_pause((ws, e), held)
+        cur = e
+        if cur - start > _HORIZON_US:
+            raise TicketError("pause windows push the due time beyond 200 years")
+    return tl.add(cur, left)
+
+
+def paused_inside(x: int, windows: Iterable[Window]) -> bool:
+    """True when instant ``x`` lies inside one of the (sorted) windows."""
+    for s, e in windows:
+        if s > x:
+            return False
+        if s <= x < e:
+            return True
+    return False
+
+
+def event_windows(pairs: Sequence[tuple[int, int | None]], at: int) -> list[Window]:
+    """Windows from ``paused``/``resumed`` pairs; an open pause runs to ``at``."""
+    return [(s, at if e is None else e) for s, e in pairs]
