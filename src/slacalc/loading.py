@@ -19,7 +19,7 @@ import difflib
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -63,6 +63,7 @@ Key = tuple[Any, ...]
 
 
 # ---- YAML with positions ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class YamlDocument:
@@ -108,7 +109,9 @@ class YamlDocument:
                 return None
             path = path[:-1]
 
-    def error(self, message: str, path: Key = (), *, key: bool = False, extra: Sequence[object] = ()) -> PolicyError:
+    def error(
+        self, message: str, path: Key = (), *, key: bool = False, extra: Sequence[object] = ()
+    ) -> PolicyError:
         """A ``PolicyError`` located at ``path`` (plus ``extra`` items that are not in the file)."""
         pos = self.position(path, key=key)
         dotted = ".".join(str(p) for p in (*path, *extra)) or None
@@ -130,25 +133,40 @@ def _child(node: Any, item: object) -> tuple[Any, Any] | None:
             if str(k) == text:
                 return k, v
         return None
-    if isinstance(node, list) and isinstance(item, int) and not isinstance(item, bool):
-        if 0 <= item < len(node):
-            return item, node[item]
+    if (
+        isinstance(node, list)
+        and isinstance(item, int)
+        and not isinstance(item, bool)
+        and 0 <= item < len(node)
+    ):
+        return item, node[item]
     return None
 
 
 def _looks_like_tag(item: str) -> bool:
     # pydantic puts union branches and validator wrappers into error locations:
     # 'function-before[...]', 'dict[str,CellSpec]', 'NextOpen', "literal['opened']", 'cell'.
-    return (
-        any(c in item for c in "[](),'")
-        or item[:1].isupper()
-        or item in _TYPE_TAGS
-    )
+    return any(c in item for c in "[](),'") or item[:1].isupper() or item in _TYPE_TAGS
 
 
 _TYPE_TAGS = frozenset(
-    {"str", "int", "float", "bool", "date", "datetime", "decimal", "none", "cell", "row",
-     "json-or-python", "lax-or-strict", "chain", "is-instance", "function-plain"}
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "date",
+        "datetime",
+        "decimal",
+        "none",
+        "cell",
+        "row",
+        "json-or-python",
+        "lax-or-strict",
+        "chain",
+        "is-instance",
+        "function-plain",
+    }
 )
 
 
@@ -166,7 +184,9 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
             if e.context and e.problem and "expected a single document" in e.context:
                 problem = "a policy file holds one YAML document; remove the extra '---'"
             else:
-                problem = f"YAML syntax error: {problem}" + (f" ({e.context})" if e.context and e.problem else "")
+                problem = f"YAML syntax error: {problem}" + (
+                    f" ({e.context})" if e.context and e.problem else ""
+                )
             raise PolicyError(
                 problem,
                 file=filename,
@@ -177,7 +197,9 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
             line, col = _line_col(text, e.position)
             raise PolicyError(
                 f"character {e.character!r} is not allowed in YAML ({e.reason})",
-                file=filename, line=line, column=col,
+                file=filename,
+                line=line,
+                column=col,
             ) from None
         except yaml.YAMLError as e:
             raise PolicyError(f"YAML error: {e}", file=filename) from None
@@ -232,13 +254,17 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.active:
-            raise self.fail(node, "an alias refers to a node that contains it (recursive alias)", path)
+            raise self.fail(
+                node, "an alias refers to a node that contains it (recursive alias)", path
+            )
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
                 if node.tag != _CORE + "seq":
                     raise self.fail(node, _tag_message(node.tag), path)
-                return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+                return [
+                    self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)
+                ]
             if isinstance(node, yaml.MappingNode):
                 if node.tag != _CORE + "map":
                     raise self.fail(node, _tag_message(node.tag), path)
@@ -254,7 +280,9 @@ class _Builder:
         try:
             return constructor(self.loader, node)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError):
-            raise self.fail(node, f"{node.value!r} is not a valid {node.tag.removeprefix(_CORE)}", path) from None
+            raise self.fail(
+                node, f"{node.value!r} is not a valid {node.tag.removeprefix(_CORE)}", path
+            ) from None
 
     def mapping(self, node: yaml.MappingNode, path: Key, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -272,7 +300,9 @@ class _Builder:
             if key in out:
                 first = self.doc.keys.get(sub)
                 where = f" (first at line {first[0]})" if first else ""
-                raise self.fail(knode, f"duplicate key {key!r}{where}: each key may appear once", sub)
+                raise self.fail(
+                    knode, f"duplicate key {key!r}{where}: each key may appear once", sub
+                )
             self.doc.keys[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
             out[key] = self.build(vnode, sub, depth + 1)
         for merge in merges:
@@ -284,7 +314,9 @@ class _Builder:
                 for k, v in merged.items():
                     if k not in out:
                         out[k] = v
-                        self.doc.keys.setdefault((*path, k), self.doc.keys.get((*path, "<<", k), (0, 0)))
+                        self.doc.keys.setdefault(
+                            (*path, k), self.doc.keys.get((*path, "<<", k), (0, 0))
+                        )
                         self._copy_positions((*path, "<<", k), (*path, k))
         return out
 
@@ -302,6 +334,7 @@ def _tag_message(tag: str) -> str:
 
 # ---- policies from text -----------------------------------------------------------------
 
+
 def policy_from_text(text: str, filename: str = "<string>") -> Policy:
     """Validate a policy from YAML text; every problem is a located ``PolicyError``."""
     doc = parse_yaml(text, filename)
@@ -312,7 +345,9 @@ def policy_from_document(doc: YamlDocument) -> Policy:
     """Validate the data of a parsed document as a ``Policy``."""
     data = doc.data
     if data is None:
-        raise PolicyError("the file is empty; a policy is a mapping that starts with 'id:'", file=doc.filename)
+        raise PolicyError(
+            "the file is empty; a policy is a mapping that starts with 'id:'", file=doc.filename
+        )
     if not isinstance(data, dict):
         raise doc.error(
             f"a policy is a mapping of keys (id, name, source, plans, ...), not {_kind(data)}"
@@ -422,16 +457,21 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 
 # ---- files ------------------------------------------------------------------------------
 
+
 def _read(path: Path, shown: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise PolicyError(f"file is {size} bytes; a policy file is at most {MAX_BYTES}", file=shown)
+            raise PolicyError(
+                f"file is {size} bytes; a policy file is at most {MAX_BYTES}", file=shown
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise PolicyError("no such file", file=shown) from None
     except IsADirectoryError:
-        raise PolicyError("is a folder; use load_policies() for a folder of policies", file=shown) from None
+        raise PolicyError(
+            "is a folder; use load_policies() for a folder of policies", file=shown
+        ) from None
     except OSError as e:
         raise PolicyError(f"cannot read: {e.strerror or e}", file=shown) from None
     return decode(raw, shown)
@@ -446,7 +486,9 @@ def decode(raw: bytes, shown: str) -> str:
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         raise PolicyError(
             f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
-            file=shown, line=line, column=col,
+            file=shown,
+            line=line,
+            column=col,
         ) from None
 
 
@@ -476,7 +518,7 @@ def bundled_path(policy_id: str) -> Traversable:
     raise UnknownNameError("policy", policy_id, ids)  # pragma: no cover
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_bundled(policy_id: str) -> Policy:
     source = bundled_path(policy_id)
     shown = f"policies/{source.name}"
@@ -512,7 +554,10 @@ def policy_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def load_policies(folder: str | os.PathLike[str]) -> dict[str, Policy]:
-    """Every policy in a folder (``*.yaml``, ``*.yml``), by id; two files with one id is an error."""
+    """Every policy in a folder (``*.yaml``, ``*.yml``), by id.
+
+    Two files with the same id are an error.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise PolicyError("not a folder", file=str(folder))
@@ -522,7 +567,9 @@ def load_policies(folder: str | os.PathLike[str]) -> dict[str, Policy]:
         policy = load_policy(f)
         if policy.id in out:
             raise PolicyError(
-                f"policy id {policy.id!r} is also defined in {where[policy.id]}", file=str(f), path="id"
+                f"policy id {policy.id!r} is also defined in {where[policy.id]}",
+                file=str(f),
+                path="id",
             )
         out[policy.id] = policy
         where[policy.id] = str(f)

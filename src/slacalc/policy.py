@@ -46,9 +46,9 @@ __all__ = [
     "CreditTier",
     "Credits",
     "Entitlement",
-    "Feature",
     "EscalationSpec",
     "Example",
+    "Feature",
     "IntakeItem",
     "IntakeReport",
     "IntakeSpec",
@@ -189,7 +189,8 @@ class MetricSpec(_Frozen):
     title: str | None = Field(None, description="The document's name for this metric")
     description: str | None = None
     stop_event: str | None = Field(
-        None, description="Event type that meets this metric (default: responded / resolved / updated)"
+        None,
+        description="Event type that meets this metric (default: responded / resolved / updated)",
     )
     cadence: bool = Field(
         False,
@@ -202,7 +203,9 @@ class MetricSpec(_Frozen):
     clause: str | None = None
     clock: str | None = Field(None, description="Default clock for this table's cells")
     start: StartRule | None = None
-    by_plan: dict[str, CellSpec] = Field(default_factory=dict, description="Defaults per plan column")
+    by_plan: dict[str, CellSpec] = Field(
+        default_factory=dict, description="Defaults per plan column"
+    )
     by_severity: dict[str, CellSpec] = Field(
         default_factory=dict, description="Defaults per severity row"
     )
@@ -390,7 +393,9 @@ class PauseWindowSpec(_Frozen):
     @model_validator(mode="after")
     def _shape(self) -> PauseWindowSpec:
         fixed = self.start is not None and self.end is not None
-        recurring = self.rrule is not None and self.dtstart is not None and self.duration is not None
+        recurring = (
+            self.rrule is not None and self.dtstart is not None and self.duration is not None
+        )
         if fixed == recurring:
             raise ValueError("a pause window is either {start, end} or {rrule, dtstart, duration}")
         for t in (self.start, self.end, self.dtstart):
@@ -415,7 +420,9 @@ class Example(_Frozen):
     events: tuple[dict[str, Any], ...] = Field(
         (), description="Ticket events ({type, at, ...}) for an evaluation example"
     )
-    at: datetime | None = Field(None, description="Evaluate at this instant (default: last event or opened)")
+    at: datetime | None = Field(
+        None, description="Evaluate at this instant (default: last event or opened)"
+    )
     state: str | None = Field(None, description="Expected state of the metric at 'at'")
 
     @model_validator(mode="after")
@@ -425,7 +432,8 @@ class Example(_Frozen):
         for what, t in (("opened", self.opened), ("due", self.due), ("at", self.at)):
             if t is not None and (t.tzinfo is None or t.utcoffset() is None):
                 raise ValueError(
-                    f"{what} {t.isoformat()} has no time zone; write an offset, e.g. {t.isoformat()}Z"
+                    f"{what} {t.isoformat()} has no time zone; "
+                    f"write an offset, e.g. {t.isoformat()}Z"
                 )
         return self
 
@@ -445,10 +453,14 @@ class Policy(_Frozen):
     source: Source
     version: str | None = None
     effective: date | None = None
-    assumptions: tuple[str, ...] = Field((), description="Every reading that is ours, not the vendor's")
+    assumptions: tuple[str, ...] = Field(
+        (), description="Every reading that is ours, not the vendor's"
+    )
     preconditions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    warning_fraction: float = Field(0.75, gt=0, le=1, description="Share of a target that makes it at_risk")
+    warning_fraction: float = Field(
+        0.75, gt=0, le=1, description="Share of a target that makes it at_risk"
+    )
     calendars: dict[str, Calendar] = Field(default_factory=dict)
     plans: dict[str, Plan]
     severities: dict[str, Severity]
@@ -482,7 +494,9 @@ class Policy(_Frozen):
                         path=f"calendars.{name}.extends",
                     )
                 if base in seen:
-                    raise PolicyError("calendars extend each other in a circle", path=f"calendars.{name}")
+                    raise PolicyError(
+                        "calendars extend each other in a circle", path=f"calendars.{name}"
+                    )
                 parent = resolve(base, (*seen, name))
                 if isinstance(parent, Calendar):
                     parent = parent.model_dump(exclude_unset=True)
@@ -498,7 +512,9 @@ class Policy(_Frozen):
     @classmethod
     def _reserved(cls, v: dict[str, Calendar]) -> dict[str, Calendar]:
         if ALWAYS in v:
-            raise PolicyError(f"'{ALWAYS}' is built in (24x7); pick another name", path=f"calendars.{ALWAYS}")
+            raise PolicyError(
+                f"'{ALWAYS}' is built in (24x7); pick another name", path=f"calendars.{ALWAYS}"
+            )
         return v
 
     @model_validator(mode="after")
@@ -553,7 +569,10 @@ class Policy(_Frozen):
         severity: str,
         metric: str = "response",
     ) -> datetime | None:
-        """When the target falls due for a ticket opened at ``opened_at``; ``None`` without a duration."""
+        """When the target falls due for a ticket opened at ``opened_at``.
+
+        ``None`` when the target is a commitment or there is none.
+        """
         target = self.target(plan, severity, metric)
         if target.kind is not TargetKind.DURATION:
             _ensure_instant(opened_at)
@@ -588,7 +607,9 @@ class Policy(_Frozen):
         """Whether a breach of ``metric`` for this plan and severity is escalated."""
         if self.escalation is None:
             return False
-        return self.escalation.eligible(self.metric_id(metric), self.plan_id(plan), self.severity_id(severity))
+        return self.escalation.eligible(
+            self.metric_id(metric), self.plan_id(plan), self.severity_id(severity)
+        )
 
     # ---- other questions ---------------------------------------------------------------
     def entitlements(self, plan: str) -> list[Entitlement]:
@@ -626,7 +647,9 @@ class Policy(_Frozen):
             missing_recommended=tuple(i for i in self.intake.recommended if i.id not in present),
         )
 
-    def evaluate(self, ticket: Ticket | Mapping[str, Any], at: datetime | None = None) -> Evaluation:
+    def evaluate(
+        self, ticket: Ticket | Mapping[str, Any], at: datetime | None = None
+    ) -> Evaluation:
         """Where each metric's clock stands for ``ticket`` at ``at`` (default: now)."""
         from .evaluation import evaluate
 
@@ -639,13 +662,19 @@ class Policy(_Frozen):
         errors: Literal["raise", "mark"] = "raise",
         tz: str | None = None,
     ) -> DataFrame:
-        """Evaluate a table of tickets at once (needs ``slacalc[pandas]``); see ``slacalc.frame``."""
+        """Evaluate a table of tickets at once (needs ``slacalc[pandas]``).
+
+        See ``slacalc.frame``.
+        """
         from .frame import evaluate_frame
 
         return evaluate_frame(self, df, at=at, errors=errors, tz=tz)
 
     def availability(
-        self, month: str | date, outages: Sequence[Outage | Mapping[str, Any]] = (), plan: str | None = None
+        self,
+        month: str | date,
+        outages: Sequence[Outage | Mapping[str, Any]] = (),
+        plan: str | None = None,
     ) -> AvailabilityReport:
         """The availability report for one month (``'2026-11'``)."""
         from .availability import monthly_report
@@ -654,6 +683,7 @@ class Policy(_Frozen):
 
 
 # ---- compiled lookups (cached per policy instance) -------------------------------------
+
 
 def _cache(policy: Policy) -> dict[str, Any]:
     try:
@@ -670,7 +700,9 @@ def _names(policy: Policy, kind: str) -> NameIndex[Any]:
     key = f"names:{kind}"
     if key not in cache:
         if kind == "plan":
-            cache[key] = NameIndex("plan", ((k, (p.name, *p.aliases), p) for k, p in policy.plans.items()))
+            cache[key] = NameIndex(
+                "plan", ((k, (p.name, *p.aliases), p) for k, p in policy.plans.items())
+            )
         elif kind == "severity":
             cache[key] = NameIndex(
                 "severity", ((k, (s.name, *s.aliases), s) for k, s in policy.severities.items())
@@ -699,8 +731,11 @@ def _compile_targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
     out: dict[tuple[str, str, str], Target] = {}
     for m, spec in policy.metrics.items():
         base = CellSpec.model_validate(
-            {k: v for k, v in (("clause", spec.clause), ("clock", spec.clock), ("start", spec.start))
-             if v is not None}
+            {
+                k: v
+                for k, v in (("clause", spec.clause), ("clock", spec.clock), ("start", spec.start))
+                if v is not None
+            }
         )
         by_plan, by_severity, rows = _expand(spec.by_plan), _expand(spec.by_severity), spec.rows()
         for s in policy.severities:
@@ -714,7 +749,10 @@ def _compile_targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
                     merged = by_severity[s].over(merged)
                 if cell is None or cell.not_applicable:
                     out[(m, p, s)] = Target(
-                        metric=m, plan=p, severity=s, kind=TargetKind.NONE,
+                        metric=m,
+                        plan=p,
+                        severity=s,
+                        kind=TargetKind.NONE,
                         clause=cell.clause if cell is not None and cell.clause else merged.clause,
                     )
                     continue
@@ -767,13 +805,17 @@ def _check_policy(policy: Policy) -> None:
     def check_cell(cell: CellSpec, path: str) -> None:
         need(cell.clock, clocks, "clock", f"{path}.clock")
         if isinstance(cell.start, NextOpen):
-            need(cell.start.next_open, list(policy.calendars), "calendar", f"{path}.start.next_open")
+            need(
+                cell.start.next_open, list(policy.calendars), "calendar", f"{path}.start.next_open"
+            )
 
     for m, spec in policy.metrics.items():
         base = f"metrics.{m}"
         need(spec.clock, clocks, "clock", f"{base}.clock")
         if isinstance(spec.start, NextOpen):
-            need(spec.start.next_open, list(policy.calendars), "calendar", f"{base}.start.next_open")
+            need(
+                spec.start.next_open, list(policy.calendars), "calendar", f"{base}.start.next_open"
+            )
         seen: dict[str, str] = {}
         for key, cell in spec.by_plan.items():
             ids(key, plans, "plan", f"{base}.by_plan.{key}", seen)
