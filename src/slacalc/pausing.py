@@ -40,7 +40,7 @@ __all__ = [
 Window = tuple[int, int]
 """A pause window ``[start, end)`` in microseconds since the epoch."""
 
-MAX_COALESCED = 200_000
+MAX_COALESCED = 50_000
 """Pause windows merged into one before giving up (a rule that pauses the clock for ever)."""
 _YEAR_US = 366 * 86_400 * 1_000_000
 _HORIZON_US = 200 * _YEAR_US
