@@ -1,0 +1,116 @@
+"""Release readiness: the wheel and sdist build, hold what they should, pass ``twine check``,
+and the wheel works on its own, installed in a fresh venv and run from outside the checkout.
+
+The build-and-install test is marked ``slow`` (about a minute: it builds in an isolated
+environment and installs the dependencies from the package index). It runs by default, in
+CI too; skip it locally with ``pytest -m "not slow"``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import slacalc
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*cmd: str | Path, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    done = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(map(str, cmd))} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
+    )
+    return done
+
+
+@pytest.mark.slow
+def test_built_wheel_works_from_outside_the_checkout(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run(sys.executable, "-m", "build", "--outdir", dist, ROOT, cwd=tmp_path, timeout=600)
+    wheels = list(dist.glob("slacalc-*.whl"))
+    sdists = list(dist.glob("slacalc-*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, list(dist.iterdir())
+    wheel, sdist = wheels[0], sdists[0]
+    assert f"-{slacalc.__version__}-" in wheel.name
+
+    # What the wheel holds: the package, the bundled policies, the schema, py.typed; nothing
+    # from tests/ or docs/.
+    names = zipfile.ZipFile(wheel).namelist()
+    policies = sorted(p.name for p in (ROOT / "policies").glob("*.yaml"))
+    assert policies, "no bundled policies in policies/"
+    for name in policies:
+        assert f"slacalc/policies/{name}" in names, f"{name} is not in the wheel"
+    assert "slacalc/policies/policy.schema.json" in names
+    assert "slacalc/py.typed" in names
+    assert "slacalc/__init__.py" in names and "slacalc/_version.py" in names
+    info = f"slacalc-{slacalc.__version__}.dist-info/"
+    stray = [
+        n for n in names
+        if not (n.startswith("slacalc/") or n.startswith(info))
+        or re.search(r"(^|/)(tests?|docs|conftest\.py|examples)(/|$)", n)
+    ]
+    assert not stray, f"unexpected files in the wheel: {stray}"
+    metadata = zipfile.ZipFile(wheel).read(
+        f"slacalc-{slacalc.__version__}.dist-info/entry_points.txt"
+    ).decode()
+    assert "slacalc = slacalc.cli:main" in metadata
+
+    # The sdist can rebuild the package: sources, policies and metadata are in it.
+    with tarfile.open(sdist) as tar:
+        members = tar.getnames()
+    top = f"slacalc-{slacalc.__version__}"
+    for required in (
+        "pyproject.toml", "README.md", "src/slacalc/__init__.py", "policies/passkit.yaml"
+    ):
+        assert f"{top}/{required}" in members, f"{required} is not in the sdist"
+
+    run(sys.executable, "-m", "twine", "check", "--strict", wheel, sdist, cwd=tmp_path)
+
+    # A fresh venv, the wheel and its dependencies from the index, run from a directory
+    # that has nothing to do with the checkout.
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    python = bindir / "python"
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel,
+        cwd=tmp_path, timeout=600)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = run(python, "-c", "import slacalc; print(slacalc.__file__)", cwd=elsewhere).stdout
+    assert str(ROOT) not in where and "site-packages" in where, where
+
+    slacalc_cmd = bindir / "slacalc"
+    listed = run(slacalc_cmd, "policies", cwd=elsewhere).stdout
+    for name in policies:
+        assert Path(name).stem in listed, listed
+    due = run(
+        slacalc_cmd, "due", "passkit", "--plan", "gold", "--severity", "sev2",
+        "--opened", "2026-11-20T16:30:00Z", cwd=elsewhere,
+    ).stdout
+    assert re.search(r"2026-11-23[T ]11:30(:00)?(Z|\+00:00)?", due), due
+    version = run(slacalc_cmd, "--version", cwd=elsewhere).stdout
+    assert slacalc.__version__ in version
+
+
+def test_changelog_keeps_a_changelog() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert text.startswith("# Changelog")
+    assert "keepachangelog.com" in text
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings and headings[0] == "[Unreleased]", headings
+    for h in headings[1:]:
+        assert re.fullmatch(r"\[\d+\.\d+\.\d+[^\]]*\] - \d{4}-\d{2}-\d{2}", h), h
+    kinds = set(re.findall(r"^### (.+)$", text, re.M))
+    assert kinds <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, kinds
