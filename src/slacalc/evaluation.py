@@ -746,9 +746,17 @@ class _Metric:
                 if state is State.NOT_APPLICABLE
                 else "a commitment has no due time"
             )
+            if late:  # an earlier cycle's update came late: that stays on the record
+                state, why = State.MISSED, "an update came late: " + "; ".join(late)
             self.note("state", f"State: {state.value} - {why}")
             return MetricResult(
-                **base, state=state, target=target.commitment, steps=tuple(self.steps)
+                **base,
+                state=state,
+                target=target.commitment,
+                breached=state.is_breach,
+                escalate=state.is_breach
+                and self.policy.escalation_eligible(self.metric, hist.plan, c.severity),
+                steps=tuple(self.steps),
             )
         assert c.start is not None and c.need is not None and c.due is not None
         tl = self.policy.clock(target.clock).timeline
