@@ -195,14 +195,17 @@ class AvailabilitySummary(BaseModel):
 
     @property
     def length(self) -> timedelta:
+        """Real time in all the months."""
         return sum((r.length for r in self.months), timedelta(0))
 
     @property
     def counted_downtime(self) -> timedelta:
+        """Counted downtime over all the months."""
         return sum((r.counted_downtime for r in self.months), timedelta(0))
 
     @property
     def excluded_downtime(self) -> timedelta:
+        """Excluded downtime over all the months."""
         return sum((r.excluded_downtime for r in self.months), timedelta(0))
 
     @property
@@ -213,6 +216,7 @@ class AvailabilitySummary(BaseModel):
 
     @property
     def months_met(self) -> int:
+        """How many months met the target."""
         return sum(r.met for r in self.months)
 
     @property
