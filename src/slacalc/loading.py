@@ -95,6 +95,10 @@ class YamlDocument:
                 continue
             else:
                 rest.append(item)
+        if not isinstance(node, dict | list):
+            # A scalar written where a mapping was expanded (a cell '4h' is {within: 4h}):
+            # the author's key path ends here.
+            rest = [r for r in rest if not isinstance(r, str) or not r.isidentifier()]
         return tuple(found), rest
 
     def position(self, path: Key, *, key: bool = False) -> tuple[int, int] | None:
@@ -174,7 +178,16 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
     """Read one YAML document safely, keeping positions; problems raise ``PolicyError``."""
     if not isinstance(text, str):
         raise PolicyError("expected YAML text (str)", file=filename)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as e:
+        line, col = _line_col(text, e.position)
+        raise PolicyError(
+            f"character {e.character!r} is not allowed in YAML ({e.reason})",
+            file=filename,
+            line=line,
+            column=col,
+        ) from None
     try:
         try:
             node = loader.get_single_node()

@@ -109,6 +109,11 @@ class CellSpec(_Frozen):
             if data.strip().lower() in NOT_APPLICABLE_WORDS:
                 return {"not_applicable": True}
             return {"within": data}
+        if not isinstance(data, Mapping | BaseModel):
+            raise ValueError(
+                f"{data!r} is not a target: write a duration with a unit ('4h', "
+                "'1 business day'), 'n/a', or a mapping {within|commitment, clock, start, clause}"
+            )
         return data
 
     @model_validator(mode="after")
@@ -488,6 +493,10 @@ class Policy(_Frozen):
             spec = v[name]
             if isinstance(spec, Mapping) and "extends" in spec:
                 base = spec["extends"]
+                if not isinstance(base, str):
+                    raise PolicyError(
+                        "extends names one calendar of this policy", path=f"calendars.{name}.extends"
+                    )
                 if base not in v:
                     raise PolicyError(
                         f"extends unknown calendar {base!r}; calendars: {', '.join(map(str, v))}",
@@ -500,6 +509,11 @@ class Policy(_Frozen):
                 parent = resolve(base, (*seen, name))
                 if isinstance(parent, Calendar):
                     parent = parent.model_dump(exclude_unset=True)
+                if not isinstance(parent, Mapping):
+                    raise PolicyError(
+                        f"calendar {base!r} is not a mapping of calendar fields",
+                        path=f"calendars.{base}",
+                    )
                 spec = {**parent, **{k: x for k, x in spec.items() if k != "extends"}}
             out[name] = spec
             return spec
