@@ -13,14 +13,14 @@ from frame_support import mismatches, synthetic_policy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slacalc.loading import load_policy
+from slacalc.loading import bundled_policies, load_policy
 
 BASE = datetime(2026, 10, 20, tzinfo=UTC)  # spans US DST end, Thanksgiving, Christmas
 SPAN_MIN = 80 * 24 * 60
 ZONES = [UTC, ZoneInfo("America/Chicago"), ZoneInfo("Europe/London"), ZoneInfo("Asia/Kolkata")]
 
 SYN = synthetic_policy()
-PASSKIT = load_policy("passkit")
+BUNDLED = {name: load_policy(name) for name in bundled_policies()}
 
 
 def _names(policy):
@@ -75,9 +75,15 @@ def test_synthetic_policy_matches_scalar(data):
     assert mismatches(SYN, df, out, at) == []
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=frames(PASSKIT))
-def test_passkit_matches_scalar(data):
-    df, at = data
-    out = PASSKIT.evaluate_frame(df, at=at)
-    assert mismatches(PASSKIT, df, out, at) == []
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_bundled_policies_match_scalar(name):
+    policy = BUNDLED[name]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=frames(policy))
+    def check(data):
+        df, at = data
+        out = policy.evaluate_frame(df, at=at)
+        assert mismatches(policy, df, out, at) == []
+
+    check()

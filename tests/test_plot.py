@@ -1,0 +1,76 @@
+"""slacalc.plot: every chart is a Figure, drawn headless, with what it promises."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+import pandas as pd
+from matplotlib.figure import Figure
+
+from slacalc.loading import load_policy
+from slacalc.plot import availability_chart, breach_rate_by_month, dashboard, response_times
+from slacalc.report import availability_by_month
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tickets.csv"
+
+
+@pytest.fixture(scope="module")
+def evaluated():
+    policy = load_policy("passkit")
+    return policy.evaluate_frame(pd.read_csv(EXAMPLE), at=datetime(2027, 1, 15, tzinfo=UTC))
+
+
+def test_breach_rate_by_month(evaluated, tmp_path):
+    fig = breach_rate_by_month(evaluated)
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["2026-07", "2026-08"]
+    fig.savefig(tmp_path / "a.png")
+    assert (tmp_path / "a.png").stat().st_size > 1000
+
+
+def test_response_times_has_the_target_line(evaluated):
+    fig = response_times(evaluated)
+    (ax,) = fig.axes
+    assert any(list(line.get_xdata()) == [100, 100] for line in ax.get_lines())
+
+
+def test_availability_chart():
+    smartix = load_policy("smartix")
+    table = availability_by_month(
+        smartix,
+        [
+            {
+                "start": datetime(2026, 11, 10, 10, tzinfo=UTC),
+                "end": datetime(2026, 11, 10, 12, tzinfo=UTC),
+                "cause": "internal",
+            }
+        ],
+        months=["2026-10", "2026-11"],
+    )
+    fig = availability_chart(table)
+    (ax,) = fig.axes
+    assert any(abs(line.get_ydata()[0] - 99.9) < 1e-9 for line in ax.get_lines())
+    assert len(ax.patches) == 2
+
+
+def test_dashboard(evaluated, tmp_path):
+    fig = dashboard(evaluated)
+    assert len(fig.axes) == 2
+    fig.savefig(tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 1000
+
+
+def test_plots_never_need_pyplot():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, slacalc.plot, slacalc.report; "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
