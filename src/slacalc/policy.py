@@ -23,10 +23,13 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
     Tag,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from .calendar import Calendar
 from .durations import Duration
@@ -128,6 +131,21 @@ class CellSpec(_Frozen):
             raise ValueError("a commitment needs words: what the vendor promises")
         return self
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """A cell is also written as a duration string, 'n/a' or null."""
+        ref = handler(core_schema)
+        schema = handler.resolve_ref_schema(ref)
+        obj = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description")}
+        schema["anyOf"] = [
+            {"type": "string", "description": "A duration ('4h', '1 business day') or 'n/a'"},
+            {"type": "null", "description": "Not applicable"},
+            obj,
+        ]
+        return ref
+
     def over(self, base: CellSpec) -> CellSpec:
         """This cell's fields, falling back to ``base`` for those it does not set."""
         mine = self.model_dump(exclude_unset=True, exclude_defaults=False)
@@ -220,6 +238,18 @@ class MetricSpec(_Frozen):
         "is a duration ('4h', '1 business day'), 'n/a', or {within|commitment, clock, start, "
         "clause}. A key may name several severities (or plans) separated by commas",
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """A row is a cell or a plan -> cell mapping; both may match a mapping, so anyOf."""
+        ref = handler(core_schema)
+        schema = handler.resolve_ref_schema(ref)
+        row = schema.get("properties", {}).get("targets", {}).get("additionalProperties", {})
+        if "oneOf" in row:
+            row["anyOf"] = row.pop("oneOf")
+        return ref
 
     def rows(self) -> dict[str, dict[str, CellSpec] | CellSpec]:
         """The target table with comma keys expanded: severity -> (plan -> cell) or cell."""
@@ -479,6 +509,23 @@ class Policy(_Frozen):
     pause_windows: tuple[PauseWindowSpec, ...] = ()
     examples: tuple[Example, ...] = ()
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """In a policy file a calendar may say ``extends: other``."""
+        ref = handler(core_schema)
+        schema = handler.resolve_ref_schema(ref)
+        cal = schema.get("properties", {}).get("calendars", {}).get("additionalProperties")
+        if isinstance(cal, dict) and "$ref" in cal:
+            cal_def = handler.resolve_ref_schema(cal)
+            cal_def.setdefault("properties", {})["extends"] = {
+                "type": "string",
+                "description": "Another calendar of this policy to start from; "
+                "the keys given here replace its keys",
+            }
+        return ref
+
     @field_validator("calendars", mode="before")
     @classmethod
     def _extends(cls, v: Any) -> Any:
@@ -495,7 +542,8 @@ class Policy(_Frozen):
                 base = spec["extends"]
                 if not isinstance(base, str):
                     raise PolicyError(
-                        "extends names one calendar of this policy", path=f"calendars.{name}.extends"
+                        "extends names one calendar of this policy",
+                        path=f"calendars.{name}.extends",
                     )
                 if base not in v:
                     raise PolicyError(

@@ -118,7 +118,7 @@ class PolicyLoadItem(pytest.Item):
         return str(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.path.name}: load"
+        return self.path, None, self.name
 
 
 class ExampleFailure(AssertionError):
@@ -147,4 +147,4 @@ class ExampleItem(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.path.name}::{self.name}"
+        return self.path, None, self.name

@@ -1,0 +1,85 @@
+"""The pytest plugin collects the examples of policy files, and nothing else."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from slacalc.pytest_plugin import is_policy_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(folder),
+            *args,
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_is_policy_file(tmp_path: Path) -> None:
+    assert is_policy_file(ROOT / "policies" / "passkit.yaml")
+    plain = tmp_path / "ci.yaml"
+    plain.write_text("id: build\nexamples: [1, 2]\n", encoding="utf-8")
+    assert not is_policy_file(plain)
+    assert is_policy_file(plain, ["*.yaml"], tmp_path)
+    assert not is_policy_file(tmp_path / "x.json")
+
+
+def test_examples_become_test_items(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "policies" / "smartix.yaml", tmp_path / "smartix.yaml")
+    (tmp_path / "ci.yaml").write_text("id: x\nexamples: [{opened: 1}]\n", encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    done = pytest_run(tmp_path, "-vv")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "smartix.yaml::Critical is a commitment PASSED" in done.stdout
+    assert "5 passed" in done.stdout
+    assert "ci.yaml" not in done.stdout
+
+
+def test_failures_are_reported(tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "smartix.yaml").read_text(encoding="utf-8")
+    (tmp_path / "smartix.yaml").write_text(
+        text.replace('due: "2026-11-24T16:00:00Z"', 'due: "2026-11-24T15:00:00Z"'), encoding="utf-8"
+    )
+    (tmp_path / "broken.yaml").write_text(
+        text.replace("target: 99.9%", "target: 199%"), encoding="utf-8"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    done = pytest_run(tmp_path)
+    assert done.returncode == 1
+    assert "expected 2026-11-24T15:00:00+00:00, got 2026-11-24T16:00:00+00:00" in done.stdout
+    assert "broken.yaml" in done.stdout and "availability.target" in done.stdout
+    assert "2 failed, 4 passed" in done.stdout
+
+
+def test_ini_patterns_and_opt_out(tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "esim_go.yaml").read_text(encoding="utf-8")
+    (tmp_path / "esim.yaml").write_text(
+        text.split("\n", 1)[1], encoding="utf-8"
+    )  # no schema comment
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    assert "no tests ran" in pytest_run(tmp_path).stdout
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nslacalc_policies = esim*.yaml\n", encoding="utf-8"
+    )
+    assert "5 passed" in pytest_run(tmp_path).stdout
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nslacalc_policies = esim*.yaml\nslacalc_collect = false\n", encoding="utf-8"
+    )
+    assert "no tests ran" in pytest_run(tmp_path).stdout
