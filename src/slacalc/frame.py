@@ -26,6 +26,7 @@ never needs it.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
     from .calendar import Calendar
     from .policy import Policy
+    from .timeline import Timeline
 
     I64 = NDArray[np.int64]
     B8 = NDArray[np.bool_]
@@ -170,20 +172,22 @@ def evaluate_frame(
     if errors == "raise" and invalid.any():
         raise FrameError(problems.listing(df.index))
 
-    out = df.copy()
+    out = df.copy(deep=False)  # new columns only: the caller's frame is left as it was
     out_tz = _output_zone(df["opened_at"], zone)
     # Times come back as aware datetimes (strings parsed), in the opened_at column's zone.
-    out["opened_at"] = _datetimes(opened, out.index, out_tz)
-    for col, t in stops.items():
-        out[col] = _datetimes(t, out.index, out_tz)
+    for col, t in (("opened_at", opened), *stops.items()):
+        if not isinstance(df[col].dtype, pd.DatetimeTZDtype):  # aware columns stay as given
+            out[col] = _datetimes(t, out.index, out_tz)
     if errors == "mark":
         out["problem"] = problems.reasons()
 
     # One code per (plan, severity) pair; invalid rows get -1.
+    # (Codes are small, so a bincount finds the pairs present; the last slot is "invalid".)
     nsev = max(len(sev_ids), 1)
-    pair = np.where(invalid, -1, plan_code * nsev + sev_code)
-    pairs, pair_row = np.unique(pair, return_inverse=True)
-    pair_row = pair_row.reshape(-1)
+    total = len(plan_ids) * nsev
+    pair_row = np.where(invalid, total, plan_code * nsev + sev_code)
+    present = np.bincount(pair_row, minlength=total + 1)[:total] > 0
+    pairs = np.append(np.where(present, np.arange(total), -1), -1)
     clocks = _Clocks(policy)
     for metric in policy.metrics:
         res = _evaluate_metric(
@@ -330,7 +334,7 @@ def _instants(
     else:
         ts = _parse_text(col, name, zone, problems)
     values = ts.dt.tz_convert("UTC").dt.as_unit("us").dt.tz_localize(None).to_numpy()
-    us: I64 = values.view(np.int64).copy()
+    us: I64 = values.view(np.int64)
     if required:
         problems.add(np.asarray(col.isna()), f"{name} is missing")
     return us
@@ -394,6 +398,12 @@ def _output_zone(col: pd.Series, zone: ZoneInfo | None) -> Any:
 # ---- clocks over numpy --------------------------------------------------------------------
 
 
+_ARRAYS: weakref.WeakKeyDictionary[Timeline, tuple[Sequence[int], I64, I64]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each timeline's current index as numpy arrays (replaced when the index grows)."""
+
+
 class _Clock:
     """One calendar's index as numpy arrays, asked for whole columns at once."""
 
@@ -411,8 +421,11 @@ class _Clock:
         if self.hi >= self.lo:  # widen what we had rather than shrink it
             lo, hi = min(lo, self.lo), max(hi, self.hi)
         bounds, cums = self.timeline.snapshot(lo, hi)
-        self.bounds = np.asarray(bounds, dtype=np.int64)
-        self.cums = np.asarray(cums, dtype=np.int64)
+        cached = _ARRAYS.get(self.timeline)
+        if cached is None or cached[0] is not bounds:  # a new (grown) index: convert once
+            cached = (bounds, np.asarray(bounds, dtype=np.int64), np.asarray(cums, dtype=np.int64))
+            _ARRAYS[self.timeline] = cached
+        self.bounds, self.cums = cached[1], cached[2]
         self.lo, self.hi = lo, hi
 
     def cum(self, x: I64) -> I64:
@@ -550,8 +563,8 @@ def _evaluate_metric(
 
     row_kind = kind[pair_row]
     row_within = within[pair_row]
-    row_clock = clock_of[pair_row]
-    row_start_rule = start_of[pair_row]
+    row_clock = clock_of.astype(np.int8)[pair_row]
+    row_start_rule = start_of.astype(np.int8)[pair_row]
     timed = row_kind == _DURATION
 
     def starts(anchor: I64) -> I64:
@@ -619,9 +632,9 @@ def _evaluate_metric(
 
     remaining = np.where(timed, row_within - elapsed, _NAT)
     over = due < end
-    at_risk = elapsed.astype(np.float64) >= fraction * row_within.astype(np.float64)
+    at_risk = elapsed >= (fraction * within.astype(np.float64))[pair_row]  # as state_for does
     order = ("invalid", "not_applicable", "no_deadline", "met", "missed", "breached", "at_risk")
-    codes = [_STATE_CODE[s] for s in order]
+    codes = [np.int8(_STATE_CODE[s]) for s in order]
     conditions = [
         invalid,
         row_kind == _NONE,
@@ -631,7 +644,7 @@ def _evaluate_metric(
         ~stopped & (at_us > due),
         at_risk,
     ]
-    state = np.select(conditions, codes, default=_STATE_CODE["running"]).astype(np.int8)
+    state = np.select(conditions, codes, default=np.int8(_STATE_CODE["running"]))
     breached = (state == _STATE_CODE["breached"]) | (state == _STATE_CODE["missed"])
     escalate = breached & eligible[pair_row]
     return _Result(due, state, elapsed, remaining, breached, escalate)

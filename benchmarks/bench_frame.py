@@ -1,0 +1,170 @@
+"""evaluate_frame against the scalar loop and a bare numpy searchsorted, per row.
+
+    python benchmarks/bench_frame.py                 # 100,000 and 1,000,000 rows
+    python benchmarks/bench_frame.py --rows 20000    # a quick run
+
+Three ways to answer the same PassKit tickets (response and resolution, at one instant):
+
+* ``frame``: ``policy.evaluate_frame(df, at)`` on the whole table (strings parsed included:
+  the frame is built with aware datetime columns, as read_csv + to_datetime would give);
+* ``scalar``: ``policy.evaluate(Ticket, at)`` in a Python loop, timed on a sample of rows
+  (it is per-row work, so the per-row figure does not depend on the table's length);
+* ``bare``: the floor: one ``numpy.searchsorted`` per row over the business calendar's
+  index (``cum(opened)``), nothing else -- no grouping, no dtype conversion, no output.
+
+Goals (issue 5): frame >= 20x faster per row than scalar; frame <= 15x bare per row.
+Memory: peak traced allocation during evaluate_frame, as a multiple of the input frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import time
+import tracemalloc
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from slacalc.evaluation import Event, Ticket
+from slacalc.loading import load_policy
+
+AT = datetime(2027, 1, 15, tzinfo=UTC)
+
+
+def make_frame(n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    opened = pd.Timestamp("2026-01-01T00:00Z") + pd.to_timedelta(
+        rng.integers(0, 365 * 24 * 3600, n), unit="s"
+    )
+    responded = opened + pd.to_timedelta(rng.integers(60, 4 * 24 * 3600, n), unit="s")
+    resolved = responded + pd.to_timedelta(rng.integers(60, 10 * 24 * 3600, n), unit="s")
+    return pd.DataFrame(
+        {
+            "ticket_id": np.arange(n),
+            "plan": pd.Categorical(rng.choice(["bronze", "silver", "gold", "platinum"], n)),
+            "severity": pd.Categorical(rng.choice(["sev1", "sev2", "sev3", "sev4"], n)),
+            "opened_at": opened,
+            "responded_at": pd.Series(responded).where(rng.random(n) < 0.9),
+            "resolved_at": pd.Series(resolved).where(rng.random(n) < 0.7),
+        }
+    )
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench(policy, n: int, scalar_sample: int) -> dict[str, float]:
+    df = make_frame(n)
+    repeat = 3 if n <= 200_000 else 2
+
+    # frame (the policy's index is warm after the first call; best of `repeat`)
+    policy.evaluate_frame(df.iloc[:1000], at=AT)
+    t_frame = best(lambda: policy.evaluate_frame(df, at=AT), repeat)
+
+    # bare searchsorted over the same index, one lookup per row
+    cal = policy.calendars["business"]
+    us = df["opened_at"].dt.as_unit("us").dt.tz_localize(None).to_numpy().view(np.int64)
+    bounds, _cum = cal.timeline.snapshot(int(us.min()), int(us.max()))
+    b = np.asarray(bounds, dtype=np.int64)
+    t_bare = best(lambda: np.searchsorted(b, us, side="right"), repeat + 2)
+
+    # scalar loop on a sample (tickets built outside the timing)
+    sample = df.sample(min(scalar_sample, n), random_state=2)
+    tickets = []
+    for row in sample.itertuples():
+        events = []
+        if not pd.isna(row.responded_at):
+            events.append(Event(type="responded", at=row.responded_at.to_pydatetime()))
+        if not pd.isna(row.resolved_at):
+            events.append(Event(type="resolved", at=row.resolved_at.to_pydatetime()))
+        tickets.append(
+            Ticket(
+                plan=row.plan,
+                severity=row.severity,
+                opened_at=row.opened_at.to_pydatetime(),
+                events=events,
+            )
+        )
+    t_scalar = best(lambda: [policy.evaluate(t, at=AT) for t in tickets], 1)
+
+    # memory: peak traced allocation during one call, against the input's own size
+    gc.collect()
+    tracemalloc.start()
+    policy.evaluate_frame(df, at=AT)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size = df.memory_usage(deep=True).sum()
+
+    # the same table as a CSV export reads: every column text (ISO 8601 strings)
+    text = df.astype({"plan": str, "severity": str})
+    for col in ("opened_at", "responded_at", "resolved_at"):
+        text[col] = df[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    t_text = best(lambda: policy.evaluate_frame(text, at=AT), 1)
+    gc.collect()
+    tracemalloc.start()
+    policy.evaluate_frame(text, at=AT)
+    _, peak_text = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size_text = text.memory_usage(deep=True).sum()
+
+    per_frame = t_frame / n
+    per_scalar = t_scalar / len(tickets)
+    per_bare = t_bare / n
+    return {
+        "rows": n,
+        "frame_s": t_frame,
+        "frame_us_row": per_frame * 1e6,
+        "scalar_us_row": per_scalar * 1e6,
+        "bare_us_row": per_bare * 1e6,
+        "speedup_vs_scalar": per_scalar / per_frame,
+        "x_bare": per_frame / per_bare,
+        "peak_x_input": peak / size,
+        "input_mb": size / 1e6,
+        "text_us_row": t_text / n * 1e6,
+        "text_peak_x_input": peak_text / size_text,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--scalar-sample", type=int, default=3000)
+    args = parser.parse_args()
+    policy = load_policy("passkit")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"{platform.machine()}"
+    )
+    head = (
+        f"{'rows':>10} {'frame s':>8} {'frame us/row':>13} {'scalar us/row':>14} "
+        f"{'bare us/row':>12} {'vs scalar':>10} {'x bare':>7} {'peak mem':>9} "
+        f"{'text us/row':>12} {'text mem':>9}"
+    )
+    print(head)
+    ok = True
+    for n in args.rows:
+        r = bench(policy, n, args.scalar_sample)
+        print(
+            f"{r['rows']:>10,} {r['frame_s']:>8.3f} {r['frame_us_row']:>13.3f} "
+            f"{r['scalar_us_row']:>14.1f} {r['bare_us_row']:>12.4f} "
+            f"{r['speedup_vs_scalar']:>9.0f}x {r['x_bare']:>6.1f}x {r['peak_x_input']:>8.1f}x "
+            f"{r['text_us_row']:>12.3f} {r['text_peak_x_input']:>8.1f}x"
+        )
+        ok &= r["speedup_vs_scalar"] >= 20 and r["x_bare"] <= 15
+    print(
+        "goals (>= 20x faster than scalar, <= 15x bare searchsorted):", "met" if ok else "NOT met"
+    )
+
+
+if __name__ == "__main__":
+    main()
