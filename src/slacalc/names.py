@@ -44,9 +44,11 @@ class NameIndex(Mapping[str, T]):
         return key
 
     def ids(self) -> list[str]:
+        """The ids, in definition order."""
         return list(self._by_id)
 
     def labels(self, key: str) -> list[str]:
+        """The id and every name of ``key``."""
         return list(self._labels[key])
 
     def __getitem__(self, name: str) -> T:

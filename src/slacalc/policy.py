@@ -294,6 +294,7 @@ class Feature(_Frozen):
     clause: str | None = None
 
     def notes(self) -> dict[str, str | None]:
+        """Plan id -> its note (``None`` when the plan simply includes the feature)."""
         return dict(self.plans) if isinstance(self.plans, dict) else dict.fromkeys(self.plans)
 
 
@@ -312,6 +313,7 @@ class EscalationRule(_Frozen):
     severities: tuple[str, ...] = ()
 
     def matches(self, plan: str, severity: str) -> bool:
+        """Whether the rule covers this plan and severity (ids)."""
         return (not self.plans or plan in self.plans) and (
             not self.severities or severity in self.severities
         )
@@ -326,6 +328,7 @@ class EscalationSpec(_Frozen):
     clause: str | None = None
 
     def eligible(self, metric: str, plan: str, severity: str) -> bool:
+        """Whether a breach of ``metric`` (ids) for this plan and severity is escalated."""
         return metric in self.metrics and not any(r.matches(plan, severity) for r in self.exclude)
 
 
@@ -587,10 +590,12 @@ class Policy(_Frozen):
     # ---- names ---------------------------------------------------------------------
     @property
     def plan_names(self) -> NameIndex[Plan]:
+        """Plans by id, also found by name and aliases."""
         return _names(self, "plan")
 
     @property
     def severity_names(self) -> NameIndex[Severity]:
+        """Severities by id, also found by name and aliases."""
         return _names(self, "severity")
 
     def plan_id(self, name: str) -> str:
