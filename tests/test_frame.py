@@ -278,3 +278,17 @@ def test_calendars_pickle_without_their_index():
     again = pickle.loads(data)
     assert again.add(t, timedelta(hours=3)) == due
     assert again == cal
+
+
+def test_policy_pause_windows_are_refused_not_ignored():
+    import yaml
+    from frame_support import SYNTHETIC
+
+    from slacalc.policy import Policy
+
+    data = yaml.safe_load(SYNTHETIC)
+    data["pause_windows"] = [{"start": "2026-11-01T00:00:00Z", "end": "2026-11-02T00:00:00Z"}]
+    policy = Policy.model_validate(data)
+    df = pd.DataFrame({"plan": ["pro"], "severity": ["high"], "opened_at": ["2026-10-30T12:00Z"]})
+    with pytest.raises(SlacalcError, match="pause windows"):
+        policy.evaluate_frame(df, at=datetime(2026, 11, 3, tzinfo=UTC))

@@ -147,6 +147,13 @@ def evaluate_frame(
             f"{', '.join(map(repr, missing_cols))}; it needs plan, severity and opened_at "
             "(optionally responded_at, resolved_at, ticket_id)"
         )
+    paused = [m for m, spec in policy.metrics.items() if spec.pausable]
+    if policy.pause_windows and paused:
+        # Not vectorised yet: refuse rather than answer differently from policy.evaluate.
+        raise TicketError(
+            f"policy {policy.id!r} defines pause windows for {', '.join(paused)}; "
+            "evaluate_frame does not apply them yet, use policy.evaluate per ticket"
+        )
     at_us = _at_us(at, zone)
     n = len(df)
     problems = _Problems(n)
