@@ -71,7 +71,10 @@ class Duration:
         if isinstance(value, bool):
             raise DurationError(f"{value!r} is not a duration; {ACCEPTED}")
         if isinstance(value, int | float):
-            return cls(timedelta(seconds=value))
+            try:
+                return cls(timedelta(seconds=value))
+            except (OverflowError, ValueError):
+                raise DurationError(f"{value!r} seconds is not a usable duration") from None
         if not isinstance(value, str):
             raise DurationError(f"{value!r} is not a duration; {ACCEPTED}")
         return _parse_text(value)
@@ -237,7 +240,12 @@ def _parse_text(raw: str) -> Duration:
     raise DurationError(f"{raw!r} is not a duration; {ACCEPTED}")
 
 
+_MAX_SECONDS = 999_999_999 * 86_400 // 1000  # well inside timedelta's range
+
+
 def _make(secs: Fraction, bdays: Fraction, raw: str) -> Duration:
     if secs == 0 and bdays == 0:
         raise DurationError(f"{raw!r} is an empty duration; durations must be positive")
+    if secs > _MAX_SECONDS or bdays > 1_000_000:
+        raise DurationError(f"{raw!r} is too long to be a duration")
     return Duration(timedelta(microseconds=round(secs * 1_000_000)), bdays, text=raw.strip())

@@ -77,8 +77,14 @@ class UnknownNameError(SlacalcError, KeyError):
         self.name = name
         self.valid = sorted(set(valid))
         listing = ", ".join(repr(v) for v in self.valid) or "(none)"
-        self.message = f"unknown {kind} {name!r}; valid {kind}s: {listing}"
+        self.message = f"unknown {kind} {name!r}; valid {_plural(kind)}: {listing}"
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return self.message
+
+
+def _plural(kind: str) -> str:
+    if kind.endswith("y") and not kind.endswith(("ay", "ey", "oy")):
+        return kind[:-1] + "ies"
+    return kind + ("es" if kind.endswith(("s", "x", "ch", "sh")) else "s")
