@@ -3,10 +3,11 @@
     python examples/make_tickets.py            # rewrites examples/tickets.csv
     python examples/make_tickets.py -n 1000 -o /tmp/more.csv --seed 7
 
-Tickets are opened from July to December 2026, mostly in office hours (GMT). Most get a
-response somewhere around their response target (some late, a few never), and most are
-resolved a few days later. Plans and severities are written the way exports write them:
-usually ids, sometimes the document's names ("Gold", "Major", "Sev 1").
+Tickets are opened from May to October 2026 (all in the past, so a report at "now"
+works), mostly in office hours (GMT). Most get a response somewhere around their
+response target (some late, a few never), and most are resolved a few days later.
+Plans and severities are written the way exports write them: usually ids, sometimes
+the document's names ("Gold", "Major", "Sev 1").
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from slacalc.loading import load_policy
 PLANS = [("bronze", 0.15), ("silver", 0.35), ("gold", 0.35), ("platinum", 0.15)]
 SEVERITIES = [("sev1", 0.08), ("sev2", 0.27), ("sev3", 0.45), ("sev4", 0.20)]
 NAMES = {"gold": "Gold", "silver": "Silver", "sev1": "Sev 1", "sev2": "Major", "sev3": "Minor"}
-START = datetime(2026, 7, 1, tzinfo=UTC)
-END = datetime(2026, 12, 31, tzinfo=UTC)
+START = datetime(2026, 5, 1, tzinfo=UTC)
+END = datetime(2026, 10, 31, tzinfo=UTC)
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:

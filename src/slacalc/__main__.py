@@ -1,0 +1,5 @@
+"""``python -m slacalc``: the same as the ``slacalc`` command."""
+
+from .cli import main
+
+raise SystemExit(main())
