@@ -34,7 +34,8 @@ from pydantic_core import CoreSchema
 from .calendar import Calendar
 from .durations import Duration
 from .errors import PolicyError, UnknownNameError
-from .names import NameIndex
+from .instants import ensure_aware
+from .names import NameIndex, normalise
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -622,8 +623,7 @@ class Policy(_Frozen):
     # ---- targets --------------------------------------------------------------------
     def target(self, plan: str, severity: str, metric: str = "response") -> Target:
         """The target for one plan, severity and metric (kind ``none`` when there is none)."""
-        p, s, m = self.plan_id(plan), self.severity_id(severity), self.metric_id(metric)
-        return _targets(self)[(m, p, s)]
+        return resolve(self, plan, severity, metric).target
 
     def targets(self) -> list[Target]:
         """Every target of the policy, metric by metric, severity by plan."""
@@ -640,17 +640,16 @@ class Policy(_Frozen):
 
         ``None`` when the target is a commitment or there is none.
         """
-        target = self.target(plan, severity, metric)
-        if target.kind is not TargetKind.DURATION:
-            _ensure_instant(opened_at)
+        r = resolve(self, plan, severity, metric)
+        ensure_aware(opened_at, "opened_at")
+        if r.within is None:
             return None
-        clock = self.clock(target.clock)
-        start = self.start_of(target, opened_at)
-        return clock.add(start, self.within(target))
+        start = opened_at if r.start is None else r.start.next_open(opened_at)
+        return r.clock.add(start, r.within)
 
     def start_of(self, target: Target, opened_at: datetime) -> datetime:
         """When the target's clock starts for a ticket opened at ``opened_at``."""
-        _ensure_instant(opened_at)
+        ensure_aware(opened_at, "opened_at")
         if isinstance(target.start, NextOpen):
             return self.clock(target.start.next_open).next_open(opened_at)
         return opened_at
@@ -658,6 +657,9 @@ class Policy(_Frozen):
     def within(self, target: Target) -> timedelta:
         """The target's duration as business time on its clock."""
         assert target.within is not None
+        r = _resolved(self).get((target.plan, target.severity, target.metric))
+        if r is not None and r.target is target and r.within is not None:
+            return r.within
         return self.clock(target.clock).to_timedelta(target.within)
 
     def metric(self, name: str) -> MetricSpec:
@@ -764,21 +766,22 @@ def _cache(policy: Policy) -> dict[str, Any]:
 
 def _names(policy: Policy, kind: str) -> NameIndex[Any]:
     cache = _cache(policy)
-    key = f"names:{kind}"
-    if key not in cache:
-        if kind == "plan":
-            cache[key] = NameIndex(
-                "plan", ((k, (p.name, *p.aliases), p) for k, p in policy.plans.items())
-            )
-        elif kind == "severity":
-            cache[key] = NameIndex(
-                "severity", ((k, (s.name, *s.aliases), s) for k, s in policy.severities.items())
-            )
-        else:
-            cache[key] = NameIndex(
-                "metric", ((k, (m.title,) if m.title else (), m) for k, m in policy.metrics.items())
-            )
-    index: NameIndex[Any] = cache[key]
+    try:
+        index: NameIndex[Any] = cache[kind]
+        return index
+    except KeyError:
+        pass
+    if kind == "plan":
+        index = NameIndex("plan", ((k, (p.name, *p.aliases), p) for k, p in policy.plans.items()))
+    elif kind == "severity":
+        index = NameIndex(
+            "severity", ((k, (s.name, *s.aliases), s) for k, s in policy.severities.items())
+        )
+    else:
+        index = NameIndex(
+            "metric", ((k, (m.title,) if m.title else (), m) for k, m in policy.metrics.items())
+        )
+    cache[kind] = index
     return index
 
 
@@ -788,6 +791,69 @@ def _targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
         cache["targets"] = _compile_targets(policy)
     result: dict[tuple[str, str, str], Target] = cache["targets"]
     return result
+
+
+class ResolvedTarget:
+    """A target with what answering it needs, looked up once: internal to slacalc.
+
+    ``clock`` is the calendar its time counts on, ``start`` the calendar whose next opening
+    starts the clock (``None``: it starts when the ticket is opened), ``within`` the target
+    as business time on ``clock`` (``None`` unless the target is a duration) and
+    ``within_us`` the same in microseconds.
+    """
+
+    __slots__ = ("clock", "start", "target", "within", "within_us")
+
+    def __init__(self, policy: Policy, target: Target) -> None:
+        self.target = target
+        self.clock = policy.clock(target.clock)
+        self.start = (
+            policy.clock(target.start.next_open) if isinstance(target.start, NextOpen) else None
+        )
+        self.within: timedelta | None = None
+        self.within_us = 0
+        if target.kind is TargetKind.DURATION and target.within is not None:
+            self.within = self.clock.to_timedelta(target.within)
+            self.within_us = self.within // timedelta(microseconds=1)
+
+
+_MEMO_LIMIT = 4096
+
+
+def _resolved(policy: Policy) -> dict[tuple[Any, Any, Any], ResolvedTarget]:
+    cache = _cache(policy)
+    try:
+        memo: dict[tuple[Any, Any, Any], ResolvedTarget] = cache["resolved"]
+    except KeyError:
+        memo = cache["resolved"] = {}
+    return memo
+
+
+def resolve(policy: Policy, plan: str, severity: str, metric: str) -> ResolvedTarget:
+    """The target for these names (ids, names or aliases), memoised as given.
+
+    The same answer and the same errors as resolving each name and looking the target up,
+    without the name resolution on a repeated question. The memo lives in the policy's
+    cache (never pickled) and is emptied when it passes ``_MEMO_LIMIT`` entries, so names
+    that vary without end (typos from a helpdesk export) cannot grow it for ever.
+    """
+    key = (plan, severity, metric)
+    try:
+        memo = object.__getattribute__(policy, "_cache")["resolved"]
+        return memo[key]  # type: ignore[no-any-return]
+    except (AttributeError, KeyError, TypeError):
+        pass
+    p, s, m = policy.plan_id(plan), policy.severity_id(severity), policy.metric_id(metric)
+    memo = _resolved(policy)
+    ids = (p, s, m)
+    found = memo.get(ids)
+    if found is None:
+        found = ResolvedTarget(policy, _targets(policy)[(m, p, s)])
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[ids] = found
+    memo[key] = found
+    return found
 
 
 def _expand(table: Mapping[str, CellSpec]) -> dict[str, CellSpec]:
@@ -846,8 +912,6 @@ def _compile_targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
 
 def _check_policy(policy: Policy) -> None:
     """Cross-checks: every name a table uses is declared, once; targets have a kind."""
-    from .names import normalise
-
     clocks = [ALWAYS, *policy.calendars]
     plans, sevs = list(policy.plans), list(policy.severities)
 
@@ -958,9 +1022,3 @@ def _check_policy(policy: Policy) -> None:
             policy.metric_id(ex.metric)
         except UnknownNameError as e:
             raise PolicyError(e.message, path=f"examples.{i}") from None
-
-
-def _ensure_instant(t: datetime) -> None:
-    from .instants import ensure_aware
-
-    ensure_aware(t, "opened_at")
