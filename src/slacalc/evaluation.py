@@ -4,444 +4,60 @@
 ``MetricResult`` per metric the policy defines, each with a ``State``, the due time, counted
 and remaining business time, the breach and escalation flags, and ``explain()``, the ordered
 steps that produced them. The rules are those of ``docs/evaluation.md`` (which grows from
-the shared ``semantics.md``). Inside, every instant is an integer number of microseconds
-since the epoch, so answers are exact; instants go out in the ticket's own time zone.
+the shared ``semantics.md``): clocks that skip pause windows, re-targeting on a severity
+change, reopened tickets, update cadences and escalation. Inside, every instant is an
+integer number of microseconds since the epoch, so answers are exact; instants go out in
+the ticket's own time zone.
+
+The input models live in ``slacalc.tickets``, the states in ``slacalc.states`` and the
+results in ``slacalc.results``; their names are importable from here as well.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from enum import StrEnum
-from typing import Any, ClassVar, NoReturn, Self
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
+from . import _explain as say
 from . import pausing
-from .errors import SlacalcError, TicketError, UnknownNameError
+from .errors import TicketError
 from .instants import ensure_aware, from_us, to_us
-from .policy import ALWAYS, NextOpen, PauseWindowSpec, Policy, Target, TargetKind
+from .policy import (
+    MetricSpec,
+    PauseWindowSpec,
+    Policy,
+    ResolvedTarget,
+    TargetKind,
+    resolve,
+)
+from .policy import _cache as policy_cache
+from .results import Evaluation as Evaluation
+from .results import MetricResult as MetricResult
+from .results import Step as Step
+from .results import Trail
+from .results import describe_clock as describe_clock
+from .results import fmt_td as fmt_td
+from .results import fmt_time as fmt_time
+from .states import STATE_ORDER as STATE_ORDER
+from .states import State as State
+from .states import state_for as state_for
+from .tickets import Event as Event
+from .tickets import EventType as EventType
+from .tickets import InputModel as InputModel
+from .tickets import Ticket as Ticket
+from .tickets import reraise as reraise
 
-__all__ = [
-    "STATE_ORDER",
-    "Evaluation",
-    "Event",
-    "EventType",
-    "MetricResult",
-    "State",
-    "Step",
-    "Ticket",
-    "evaluate",
-    "state_for",
-]
+__all__ = ["evaluate"]
 
 _US = timedelta(microseconds=1)
-
-
-# ---- states --------------------------------------------------------------------------------
-class State(StrEnum):
-    """The state of one metric at an instant; the first rule that matches wins (in this order)."""
-
-    NOT_APPLICABLE = "not_applicable"
-    NO_DEADLINE = "no_deadline"
-    MET = "met"
-    MISSED = "missed"
-    BREACHED = "breached"
-    PAUSED = "paused"
-    AT_RISK = "at_risk"
-    RUNNING = "running"
-
-    @property
-    def is_breach(self) -> bool:
-        """True for ``breached`` and ``missed``."""
-        return self in (State.BREACHED, State.MISSED)
-
-
-STATE_ORDER: tuple[State, ...] = tuple(State)
-"""States in precedence order: the first whose condition holds is the state."""
-
-
-def state_for(
-    *,
-    kind: TargetKind | str,
-    target_us: int | None,
-    elapsed_us: int,
-    due_us: int | None,
-    stop_us: int | None,
-    at_us: int,
-    paused: bool = False,
-    warning_fraction: float = 0.75,
-) -> State:
-    """The state of one metric from plain numbers: the precedence rules and nothing else.
-
-    All instants and durations are integer microseconds (instants since the Unix epoch).
-    ``stop_us`` is the stop event (``None`` if none at or before ``at``), ``elapsed_us`` the
-    counted time up to the stop event or ``at``. Pure and branch-per-rule, so a table can
-    apply the same rules column-wise: ``numpy.select`` over these conditions, in this order,
-    with ``STATE_ORDER`` as choices::
-
-        kind == "none"; kind == "commitment"; has_stop & (stop <= due);
-        has_stop & (stop > due); at > due; paused; elapsed >= fraction * target; True
-    """
-    if kind == TargetKind.NONE:
-        return State.NOT_APPLICABLE
-    if kind == TargetKind.COMMITMENT or due_us is None or target_us is None:
-        return State.NO_DEADLINE
-    if stop_us is not None:
-        return State.MET if stop_us <= due_us else State.MISSED
-    if at_us > due_us:
-        return State.BREACHED
-    if paused:
-        return State.PAUSED
-    if elapsed_us >= warning_fraction * target_us:
-        return State.AT_RISK
-    return State.RUNNING
-
-
-# ---- input models ----------------------------------------------------------------------------
-class EventType(StrEnum):
-    """What can happen to a ticket."""
-
-    RESPONDED = "responded"
-    RESOLVED = "resolved"
-    PAUSED = "paused"
-    RESUMED = "resumed"
-    SEVERITY_CHANGED = "severity_changed"
-    REOPENED = "reopened"
-    UPDATED = "updated"
-
-
-def reraise(e: ValidationError, error: type[SlacalcError], what: str) -> NoReturn:
-    """Re-raise a pydantic error as ours: the original ``SlacalcError`` if there is one."""
-    for err in e.errors():
-        ctx = err.get("ctx") or {}
-        original = ctx.get("error")
-        if isinstance(original, SlacalcError):
-            raise original from None
-    parts = []
-    for err in e.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    raise error(f"{what}: " + "; ".join(parts)) from None
-
-
-class InputModel(BaseModel):
-    """Frozen input whose validation errors are ``SlacalcError`` s, not pydantic's."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    _error: ClassVar[type[SlacalcError]] = TicketError
-
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as e:
-            reraise(e, self._error, f"invalid {type(self).__name__.lower()}")
-
-    @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        try:
-            return super().model_validate(obj, *args, **kwargs)
-        except ValidationError as e:
-            reraise(e, cls._error, f"invalid {cls.__name__.lower()}")
-
-    @classmethod
-    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
-        try:
-            return super().model_validate_json(json_data, *args, **kwargs)
-        except ValidationError as e:
-            reraise(e, cls._error, f"invalid {cls.__name__.lower()}")
-
-
-class Event(InputModel):
-    """One thing that happened to a ticket, at an aware instant."""
-
-    type: EventType = Field(
-        description="responded, resolved, paused, resumed, severity_changed, reopened, updated"
-    )
-    at: datetime = Field(description="When it happened (aware; ISO 8601 with an offset in JSON)")
-    severity: str | None = Field(None, description="The new severity (severity_changed only)")
-    note: str | None = Field(None, description="Free text, carried through")
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _known_type(cls, v: Any) -> Any:
-        if isinstance(v, str) and not isinstance(v, EventType):
-            key = v.strip().lower().replace(" ", "_").replace("-", "_")
-            if key not in EventType._value2member_map_:
-                raise UnknownNameError("event type", v, [t.value for t in EventType])
-            return key
-        return v
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, v: datetime) -> datetime:
-        return ensure_aware(v, "event time")
-
-    @model_validator(mode="after")
-    def _severity(self) -> Event:
-        if self.type is EventType.SEVERITY_CHANGED and not self.severity:
-            raise TicketError(f"severity_changed at {self.at.isoformat()} needs the new severity")
-        if self.type is not EventType.SEVERITY_CHANGED and self.severity is not None:
-            raise TicketError(
-                f"{self.type} at {self.at.isoformat()}: only severity_changed carries a severity"
-            )
-        return self
-
-
-class Ticket(InputModel):
-    """A support ticket: plan, severity, when it was opened, and what happened since.
-
-    ``id``, ``subject``, ``customer`` and ``data`` (anything else a helpdesk export has) are
-    carried through untouched. ``pause_windows`` are explicit pause windows for this ticket
-    (fixed ``{start, end}`` or recurring ``{rrule, dtstart, duration}``), added to the
-    policy's own.
-    """
-
-    plan: str
-    severity: str
-    opened_at: datetime
-    events: tuple[Event, ...] = ()
-    pause_windows: tuple[PauseWindowSpec, ...] = ()
-    id: str | int | None = None
-    subject: str | None = None
-    customer: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict, description="Other fields, carried through")
-
-    @field_validator("opened_at")
-    @classmethod
-    def _aware(cls, v: datetime) -> datetime:
-        return ensure_aware(v, "opened_at")
-
-
-# ---- results ------------------------------------------------------------------------------------
-class Step(BaseModel):
-    """One step of a metric's audit trail."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str = Field(
-        description="target, clock, start, pause, severity, reopen, cycle, due, state"
-    )
-    text: str
-    at: datetime | None = None
-
-
-class MetricResult(BaseModel):
-    """Where one metric's clock stands at ``at``."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    metric: str
-    title: str | None = None
-    state: State
-    target: timedelta | str | None = Field(
-        description="The duration (as business time on the clock), the commitment's words, or None"
-    )
-    due_at: datetime | None = None
-    elapsed: timedelta | None = Field(
-        None, description="Counted time, pauses excluded, to the stop event or at"
-    )
-    remaining: timedelta | None = Field(None, description="target - elapsed; negative when overdue")
-    breached: bool = False
-    escalate: bool = False
-    severity: str = Field(description="The severity whose target applies")
-    clock: str | None = None
-    clause: str | None = None
-    started_at: datetime | None = None
-    stopped_at: datetime | None = None
-    paused: timedelta = Field(
-        timedelta(0), description="Clock time inside pause windows, to the stop event or at"
-    )
-    rule: Target | None = Field(None, description="The policy's target")
-    steps: tuple[Step, ...] = ()
-
-    def explain(self) -> str:
-        """The numbered steps that produced the due time and the state."""
-        return "\n".join(f"{i}. {s.text}" for i, s in enumerate(self.steps, 1))
-
-    def summary(self) -> str:
-        """One line: metric, state, due time, counted and remaining time."""
-        parts = [f"{self.metric}: {self.state.value}"]
-        if self.due_at is not None:
-            parts.append(f"due {fmt_time(self.due_at)}")
-        if self.elapsed is not None:
-            parts.append(f"elapsed {fmt_td(self.elapsed)}")
-        if self.remaining is not None:
-            parts.append(f"remaining {fmt_td(self.remaining)}")
-        if isinstance(self.target, str):
-            parts.append(f"commitment: {self.target}")
-        if self.escalate:
-            parts.append("ESCALATE")
-        return ", ".join(parts)
-
-    def __str__(self) -> str:
-        return f"{self.summary()}\n{self.explain()}"
-
-    def _repr_html_(self) -> str:
-        steps = "".join(f"<li>{html.escape(s.text)}</li>" for s in self.steps)
-        return (
-            f"<div><b>{html.escape(self.metric)}</b>: {_state_badge(self.state)}"
-            f"<ol>{steps}</ol></div>"
-        )
-
-
-class Evaluation(Mapping[str, MetricResult]):
-    """One ``MetricResult`` per metric of the policy, by metric id (``ev["response"]``)."""
-
-    __slots__ = ("at", "plan", "policy_id", "results", "severity", "ticket")
-
-    def __init__(
-        self,
-        *,
-        policy_id: str,
-        ticket: Ticket,
-        at: datetime,
-        plan: str,
-        severity: str,
-        results: Mapping[str, MetricResult],
-    ) -> None:
-        self.policy_id = policy_id
-        self.ticket = ticket
-        self.at = at
-        self.plan = plan
-        self.severity = severity
-        self.results = dict(results)
-
-    def __getitem__(self, metric: str) -> MetricResult:
-        try:
-            return self.results[metric]
-        except KeyError:
-            raise UnknownNameError("metric", metric, self.results) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    @property
-    def breached(self) -> bool:
-        """True when any metric is breached or missed."""
-        return any(r.breached for r in self.results.values())
-
-    @property
-    def escalate(self) -> list[str]:
-        """The metrics to escalate."""
-        return [m for m, r in self.results.items() if r.escalate]
-
-    def explain(self) -> str:
-        """Every metric's audit trail."""
-        return "\n\n".join(f"{r.summary()}\n{r.explain()}" for r in self.results.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the ticket's own fields, then one entry per metric."""
-        out: dict[str, Any] = {
-            "policy": self.policy_id,
-            "id": self.ticket.id,
-            "at": self.at.isoformat(),
-            "plan": self.plan,
-            "severity": self.severity,
-        }
-        for m, r in self.results.items():
-            d = r.model_dump(mode="json", exclude={"rule", "steps"})
-            d["explain"] = [s.text for s in r.steps]
-            out[m] = d
-        return out
-
-    def __repr__(self) -> str:
-        states = ", ".join(f"{m}={r.state.value}" for m, r in self.results.items())
-        at = self.at.isoformat()
-        return f"<Evaluation {self.policy_id} ticket={self.ticket.id!r} at={at} {states}>"
-
-    def __str__(self) -> str:
-        head = f"{self.policy_id}: {self.plan} {self.severity}, at {fmt_time(self.at)}"
-        if self.ticket.id is not None:
-            head = f"ticket {self.ticket.id} - {head}"
-        return head + "\n" + "\n".join("  " + r.summary() for r in self.results.values())
-
-    def _repr_html_(self) -> str:
-        rows = []
-        for m, r in self.results.items():
-            cells = [
-                html.escape(m),
-                _state_badge(r.state),
-                html.escape(
-                    fmt_time(r.due_at)
-                    if r.due_at
-                    else (r.target if isinstance(r.target, str) else "")
-                ),
-                html.escape(fmt_td(r.elapsed) if r.elapsed is not None else ""),
-                html.escape(fmt_td(r.remaining) if r.remaining is not None else ""),
-                "yes" if r.escalate else "",
-                "<br>".join(html.escape(s.text) for s in r.steps),
-            ]
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        title = html.escape(str(self).splitlines()[0])
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in ("metric", "state", "due", "elapsed", "remaining", "escalate", "why")
-        )
-        return (
-            f"<div><p><b>{title}</b></p><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>"
-        )
-
-
-_COLOURS = {
-    State.MET: "#2e7d32",
-    State.MISSED: "#c62828",
-    State.BREACHED: "#c62828",
-    State.AT_RISK: "#ef6c00",
-    State.PAUSED: "#1565c0",
-    State.RUNNING: "#37474f",
+_NO_TIME = timedelta(0)
+# The fields a result sets, as MetricResult(...) would record them (model_fields_set).
+_SET_WITH_DUE = frozenset(MetricResult.model_fields)
+_SET_WITHOUT_DUE = _SET_WITH_DUE - {
+    "due_at", "elapsed", "remaining", "clock", "started_at", "paused"
 }
-
-
-def _state_badge(state: State) -> str:
-    colour = _COLOURS.get(state, "#757575")
-    return f'<span style="color:{colour};font-weight:bold">{state.value}</span>'
-
-
-# ---- formatting -------------------------------------------------------------------------------
-def fmt_td(td: timedelta) -> str:
-    """``4h15m``, ``-15m``, ``27h``, ``0s``: hours and minutes, exact seconds when present."""
-    us = td // _US
-    sign = "-" if us < 0 else ""
-    us = abs(us)
-    secs, micro = divmod(us, 1_000_000)
-    h, rest = divmod(secs, 3600)
-    m, s = divmod(rest, 60)
-    parts = []
-    if h:
-        parts.append(f"{h}h")
-    if m:
-        parts.append(f"{m}m")
-    if s or micro:
-        parts.append(f"{s}.{micro:06d}".rstrip("0").rstrip(".") + "s")
-    return sign + ("".join(parts) or "0s")
-
-
-def fmt_time(t: datetime) -> str:
-    """``2026-11-23 11:30 UTC`` (seconds shown only when not zero)."""
-    fmt = "%Y-%m-%d %H:%M" + (":%S" if t.second or t.microsecond else "")
-    name = t.tzname() or t.strftime("%z")
-    return f"{t.strftime(fmt)} {name}"
-
-
-def describe_clock(policy: Policy, name: str) -> str:
-    """``business (mon-fri 09:00-18:00, time zone GMT)`` or ``always (24x7)``."""
-    if name == ALWAYS:
-        return "always (24x7, wall-clock time)"
-    cal = policy.clock(name)
-    hours = "; ".join(f"{k} {', '.join(v) or 'closed'}" for k, v in cal.hours.items())
-    extra = ""
-    if cal.holidays.country:
-        sub = f"-{cal.holidays.subdivision}" if cal.holidays.subdivision else ""
-        extra = f", {cal.holidays.country}{sub} public holidays closed"
-    return f"{name} ({hours}, time zone {cal.timezone}{extra})"
 
 
 # ---- the history ------------------------------------------------------------------------------
@@ -483,16 +99,14 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
         )
     plan = policy.plan_id(ticket.plan)
     sev0 = policy.severity_id(ticket.severity)
-    order = sorted(
-        ((to_us(e.at), i, e) for i, e in enumerate(ticket.events)), key=lambda x: (x[0], x[1])
-    )
+    # (instant, position) never ties, so the events themselves are never compared
+    order = sorted([(to_us(e.at), i, e) for i, e in enumerate(ticket.events)])
     paused_since: int | None = None
     resolved = False
     for t, _, e in order:  # the whole history must make sense, even past ``at``
-        when = e.at.isoformat()
         if t < opened:
             raise TicketError(
-                f"{e.type} at {when} is before the ticket was opened "
+                f"{e.type} at {e.at.isoformat()} is before the ticket was opened "
                 f"({ticket.opened_at.isoformat()})"
             )
         if e.type is EventType.SEVERITY_CHANGED:
@@ -501,23 +115,24 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
         elif e.type is EventType.PAUSED:
             if paused_since is not None:
                 raise TicketError(
-                    f"paused at {when} while already paused since "
+                    f"paused at {e.at.isoformat()} while already paused since "
                     f"{from_us(paused_since, e.at.tzinfo).isoformat()}"
                 )
             paused_since = t
         elif e.type is EventType.RESUMED:
             if paused_since is None:
-                raise TicketError(f"resumed at {when} without a paused event before it")
+                raise TicketError(f"resumed at {e.at.isoformat()} without a paused event before it")
             paused_since = None
         elif e.type is EventType.RESOLVED:
             if resolved:
                 raise TicketError(
-                    f"resolved at {when}, but the ticket is already resolved (reopen it first)"
+                    f"resolved at {e.at.isoformat()}, "
+                    "but the ticket is already resolved (reopen it first)"
                 )
             resolved = True
         elif e.type is EventType.REOPENED:
             if not resolved:
-                raise TicketError(f"reopened at {when}, but the ticket is not resolved")
+                raise TicketError(f"reopened at {e.at.isoformat()}, but the ticket is not resolved")
             resolved = False
     tz = ticket.opened_at.tzinfo or UTC
     hist = _History(
@@ -543,16 +158,31 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
     return hist
 
 
+def _metric_facts(policy: Policy) -> dict[str, tuple[MetricSpec, str]]:
+    """Each metric's definition and stop event, looked up once per policy."""
+    cache = policy_cache(policy)
+    try:
+        facts: dict[str, tuple[MetricSpec, str]] = cache["evaluation.metrics"]
+    except KeyError:
+        facts = {m: (spec, policy.stop_event(m)) for m, spec in policy.metrics.items()}
+        cache["evaluation.metrics"] = facts
+    return facts
+
+
 # ---- one metric ---------------------------------------------------------------------------------
-@dataclass
 class _Clock:
     """What one target needs to answer: its clock's timeline, start and length."""
 
-    target: Target
-    severity: str
-    start: int | None = None
-    need: int | None = None
-    due: int | None = None
+    __slots__ = ("due", "held", "need", "resolved", "severity", "start", "target")
+
+    def __init__(self, resolved: ResolvedTarget, severity: str) -> None:
+        self.resolved = resolved
+        self.target = resolved.target
+        self.severity = severity
+        self.start: int | None = None
+        self.need: int | None = None
+        self.due: int | None = None
+        self.held: list[tuple[pausing.Window, int]] = []  # pauses that moved the due time
 
 
 class _Metric:
@@ -562,16 +192,16 @@ class _Metric:
         self.policy = policy
         self.hist = hist
         self.metric = metric
-        self.spec = policy.metrics[metric]
-        self.stop_type = policy.stop_event(metric)
-        self.steps: list[Step] = []
+        self.spec, self.stop_type = _metric_facts(policy)[metric]
+        self.trail = Trail(hist.tz)
         self.pausable = self.spec.pausable
         specs = (*policy.pause_windows, *ticket.pause_windows) if self.pausable else ()
         self.specs: tuple[PauseWindowSpec, ...] = specs
-        self.event_pauses = list(hist.pauses) if self.pausable else []
+        self.event_pauses = hist.pauses if self.pausable else []
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
         self.stop: int | None = None
         self._find_stop()
+        self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
 
     # -- events
     def _find_stop(self) -> None:
@@ -593,120 +223,78 @@ class _Metric:
         streams.extend(pausing.expand(s, lo) for s in self.specs)
         return pausing.merge(streams)
 
-    def note(self, kind: str, text: str, at: int | None = None) -> None:
-        self.steps.append(Step(kind=kind, text=text, at=None if at is None else self.hist.out(at)))
-
-    def t(self, us: int) -> str:
-        return fmt_time(self.hist.out(us))
-
     # -- targets
-    def clock_for(self, target: Target, severity: str, anchor: int) -> _Clock:
-        c = _Clock(target=target, severity=severity)
-        if target.kind is TargetKind.DURATION:
-            start = self.policy.start_of(target, self.hist.out(anchor))
-            c.start = to_us(start)
-            c.need = self.policy.within(target) // _US
-            tl = self.policy.clock(target.clock).timeline
-            c.due = pausing.due(tl, c.start, c.need, self.windows(c.start))
+    def clock_for(self, resolved: ResolvedTarget, severity: str, anchor: int) -> _Clock:
+        c = _Clock(resolved, severity)
+        if resolved.target.kind is TargetKind.DURATION:
+            start = anchor if resolved.start is None else resolved.start.timeline.next_open(anchor)
+            c.start = start
+            c.need = need = resolved.within_us
+            tl = resolved.clock.timeline
+            if self.has_windows:
+                held = c.held
+                c.due = pausing.due(
+                    tl, start, need, self.windows(start), on_pause=lambda w, h: held.append((w, h))
+                )
+            else:
+                c.due = tl.add(start, need)
         return c
-
-    def describe_target(self, target: Target, severity: str) -> str:
-        where = f"{self.hist.plan} {severity}"
-        if target.kind is TargetKind.NONE:
-            what = f"no target for {where} (the document says N/A, or nothing)"
-        elif target.kind is TargetKind.COMMITMENT:
-            what = f"a commitment with no due time for {where}: {target.commitment!r}"
-        else:
-            assert target.within is not None
-            length = fmt_td(self.policy.within(target))
-            written = str(target.within)
-            size = written if written == length else f"{written} (= {length} of clock time)"
-            what = f"{size} for {where}"
-        clause = f" - clause: {target.clause!r}" if target.clause else ""
-        return f"{what}{clause}"
-
-    def describe_start(self, target: Target, anchor: int, start: int, anchor_name: str) -> str:
-        if isinstance(target.start, NextOpen):
-            cal = target.start.next_open
-            if start == anchor:
-                return f"Start: next opening of {cal} after {anchor_name}: open, {self.t(start)}"
-            return (
-                f"Start: at the next opening of {cal} after {anchor_name} "
-                f"({self.t(anchor)}): {self.t(start)}"
-            )
-        return f"Start: when the {anchor_name}, {self.t(start)}"
 
     def retarget(
         self, anchor: int, until: int, *, anchor_name: str, quiet: bool = False
-    ) -> tuple[_Clock, list[tuple[str, int]]]:
-        """The target for a clock started at ``anchor``; severity changes in ``(anchor, until]``."""
-        sev = self.hist.severity_at(anchor)
-        target = self.policy.target(self.hist.plan, sev, self.metric)
-        cur = self.clock_for(target, sev, anchor)
+    ) -> tuple[_Clock, list[tuple[int, Any, tuple[Any, ...]]]]:
+        """The target for a clock started at ``anchor``; severity changes in ``(anchor, until]``.
+
+        Also the notes the changes make, as ``(instant, text, facts)``, for the caller to add
+        where its audit trail wants them.
+        """
+        hist = self.hist
+        plan, metric, tz = hist.plan, self.metric, hist.tz
+        sev = hist.severity_at(anchor)
+        resolved = resolve(self.policy, plan, sev, metric)
+        cur = self.clock_for(resolved, sev, anchor)
+        target = resolved.target
         if not quiet:
-            self.note("target", f"Target: {self.describe_target(target, sev)}")
+            note = self.trail.add
+            note("target", None, say.target, plan, sev, target, resolved.within)
             if target.kind is TargetKind.DURATION:
-                self.note("clock", f"Clock: {describe_clock(self.policy, target.clock)}")
+                note("clock", None, say.clock, target.clock, resolved.clock)
                 assert cur.start is not None
-                self.note(
-                    "start", self.describe_start(target, anchor, cur.start, anchor_name), cur.start
-                )
-        changes = [(t, s) for t, s in self.hist.changes if anchor < t <= until]
-        pending: list[tuple[str, int]] = []
-        for tc, new in changes:
-            if new == cur.severity:
+                note("start", cur.start, say.start, tz, target, anchor, cur.start, anchor_name)
+        pending: list[tuple[int, Any, tuple[Any, ...]]] = []
+        for tc, new in hist.changes:
+            if not anchor < tc <= until or new == cur.severity:
                 continue
             if self.stop is not None and self.stop <= tc:
-                pending.append(
-                    (
-                        f"Severity changed to {new} at {self.t(tc)}: already met or stopped at "
-                        f"{self.t(self.stop)}, so the {self.metric} target stays as it was",
-                        tc,
-                    )
-                )
+                pending.append((tc, say.severity_after_stop, (tz, new, tc, self.stop, metric)))
                 continue
             if cur.due is not None and cur.due < tc:
                 pending.append(
-                    (
-                        f"Severity changed to {new} at {self.t(tc)}: "
-                        f"already breached at {self.t(cur.due)} "
-                        f"under {cur.severity}; a breach stays a breach",
-                        tc,
-                    )
+                    (tc, say.severity_after_breach, (tz, new, tc, cur.due, cur.severity))
                 )
                 break
-            target = self.policy.target(self.hist.plan, new, self.metric)
-            cur = self.clock_for(target, new, anchor)
-            since = "opened_at" if anchor == self.hist.opened else f"the update at {self.t(anchor)}"
-            text = f"Severity changed to {new} at {self.t(tc)}: re-targeted from {since}"
-            text += f" - {self.describe_target(target, new)}"
-            if target.kind is TargetKind.DURATION:
-                text += f"; clock {target.clock}, pauses kept"
-            pending.append((text, tc))
+            resolved = resolve(self.policy, plan, new, metric)
+            cur = self.clock_for(resolved, new, anchor)
+            since = None if anchor == hist.opened else anchor
+            pending.append(
+                (
+                    tc,
+                    say.severity_retarget,
+                    (tz, new, tc, since, plan, resolved.target, resolved.within),
+                )
+            )
         return cur, pending
 
-    def pause_steps(self, c: _Clock) -> int:
-        """Note each pause that moved the due time; returns the clock time they held."""
-        assert c.start is not None and c.need is not None
-        tl = self.policy.clock(c.target.clock).timeline
-        held: list[tuple[pausing.Window, int]] = []
-        pausing.due(
-            tl, c.start, c.need, self.windows(c.start), on_pause=lambda w, h: held.append((w, h))
-        )
-        gap_set = self.gaps
-        total = 0
-        for (s, e), h in held:
-            total += h
-            is_gap = any(gs <= s and e <= ge for gs, ge in gap_set)
-            why = "resolved until reopened" if is_gap else "paused"
-            self.note(
-                "pause",
-                f"Not counted ({why}) {self.t(s)} -> {self.t(e)}: "
-                f"{fmt_td(_US * h)} of {c.target.clock} "
-                f"time, so the due time moves {fmt_td(_US * h)} later",
-                s,
-            )
-        return total
+    def severity_notes(self, pending: list[tuple[int, Any, tuple[Any, ...]]]) -> None:
+        for tc, text, facts in pending:
+            self.trail.add("severity", tc, text, *facts)
+
+    def pause_steps(self, c: _Clock) -> None:
+        """Note each pause that moved the due time (``clock_for`` kept them)."""
+        tz, clock, gaps = self.hist.tz, c.target.clock, self.gaps
+        for (s, e), h in c.held:
+            is_gap = any(gs <= s and e <= ge for gs, ge in gaps)
+            self.trail.add("pause", s, say.pause, tz, s, e, h, clock, is_gap)
 
     # -- evaluation
     def evaluate(self) -> MetricResult:
@@ -718,57 +306,62 @@ class _Metric:
         if c.target.kind is TargetKind.DURATION:
             self.pause_steps(c)
             if not self.pausable and hist.pauses:
-                self.note(
-                    "pause", f"{self.metric} is not pausable: pause events do not stop its clock"
-                )
-        for text, tc in changes:
-            self.note("severity", text, tc)
+                self.trail.add("pause", None, say.not_pausable, self.metric)
+        self.severity_notes(changes)
         return self._result(c, self.stop)
 
     def _result(
-        self, c: _Clock, stop: int | None, *, late: list[str] | None = None
+        self, c: _Clock, stop: int | None, *, late: tuple[tuple[int, int], ...] = ()
     ) -> MetricResult:
         hist = self.hist
         target = c.target
-        fraction = self.spec.warning_fraction or self.policy.warning_fraction
-        base: dict[str, Any] = {
-            "metric": self.metric,
-            "title": self.spec.title,
-            "severity": c.severity,
-            "clause": target.clause,
-            "rule": target,
-            "stopped_at": None if stop is None else hist.out(stop),
-        }
+        policy = self.policy
+        note = self.trail.add
+        fraction = self.spec.warning_fraction or policy.warning_fraction
+        stopped_at = None if stop is None else from_us(stop, hist.tz)
         if target.kind is not TargetKind.DURATION:
             state = State.NOT_APPLICABLE if target.kind is TargetKind.NONE else State.NO_DEADLINE
-            why = (
-                "no target applies"
-                if state is State.NOT_APPLICABLE
-                else "a commitment has no due time"
-            )
             if late:  # an earlier cycle's update came late: that stays on the record
-                state, why = State.MISSED, "an update came late: " + "; ".join(late)
-            self.note("state", f"State: {state.value} - {why}")
-            return MetricResult(
-                **base,
-                state=state,
-                target=target.commitment,
-                breached=state.is_breach,
-                escalate=state.is_breach
-                and self.policy.escalation_eligible(self.metric, hist.plan, c.severity),
-                steps=tuple(self.steps),
-            )
+                state = State.MISSED
+            note("state", None, say.state_without_due, hist.tz, state, late)
+            breached = state.is_breach
+            values = {
+                "metric": self.metric,
+                "title": self.spec.title,
+                "state": state,
+                "target": target.commitment,
+                "due_at": None,
+                "elapsed": None,
+                "remaining": None,
+                "breached": breached,
+                "escalate": breached
+                and policy.escalation_eligible(self.metric, hist.plan, c.severity),
+                "severity": c.severity,
+                "clock": None,
+                "clause": target.clause,
+                "started_at": None,
+                "stopped_at": stopped_at,
+                "paused": _NO_TIME,
+                "rule": target,
+            }
+            return MetricResult.build(values, set(_SET_WITHOUT_DUE), self.trail)
         assert c.start is not None and c.need is not None and c.due is not None
-        tl = self.policy.clock(target.clock).timeline
+        tl = c.resolved.clock.timeline
         end = hist.at if stop is None else stop
-        elapsed, paused_us = pausing.counted(tl, c.start, end, self.windows(c.start))
+        if self.has_windows:
+            elapsed, paused_us = pausing.counted(tl, c.start, end, self.windows(c.start))
+        else:
+            elapsed, paused_us = (tl.elapsed(c.start, end), 0) if end > c.start else (0, 0)
         paused_now = (
             self.pausable
             and stop is None
             and (
                 hist.paused_since is not None
-                or pausing.paused_inside(
-                    hist.at, pausing.merge(pausing.expand(s, hist.at) for s in self.specs)
+                or (
+                    bool(self.specs)
+                    and pausing.paused_inside(
+                        hist.at, pausing.merge(pausing.expand(s, hist.at) for s in self.specs)
+                    )
                 )
             )
         )
@@ -784,82 +377,55 @@ class _Metric:
         )
         if late:  # a late update is a stop event after its due time, for good
             state = State.MISSED
-        self.note("due", f"Due: {self.t(c.due)}", c.due)
-        self.note(
-            "state", f"State: {state.value} - {self._why(state, c, stop, elapsed, fraction, late)}"
+        note("due", c.due, say.due, hist.tz, c.due)
+        note(
+            "state",
+            None,
+            say.state,
+            hist.tz,
+            state,
+            str(self.stop_type),
+            stop,
+            c.due,
+            c.need,
+            elapsed,
+            hist.at,
+            fraction,
+            late,
         )
         breached = state.is_breach
-        escalate = breached and self.policy.escalation_eligible(self.metric, hist.plan, c.severity)
-        if (
-            breached
-            and self.policy.escalation is not None
-            and self.metric in self.policy.escalation.metrics
-        ):
+        escalate = breached and policy.escalation_eligible(self.metric, hist.plan, c.severity)
+        if breached and policy.escalation is not None and self.metric in policy.escalation.metrics:
             if escalate:
-                who = (
-                    f" to {self.policy.escalation.contact}"
-                    if self.policy.escalation.contact
-                    else ""
-                )
-                self.note("escalation", f"Escalate{who}: {hist.plan} {c.severity} is eligible")
+                contact = policy.escalation.contact
+                note("escalation", None, say.escalate, contact, hist.plan, c.severity)
             else:
-                self.note("escalation", f"No escalation: {hist.plan} {c.severity} is not eligible")
-        return MetricResult(
-            **base,
-            state=state,
-            target=_US * c.need,
-            due_at=hist.out(c.due),
-            elapsed=_US * elapsed,
-            remaining=_US * (c.need - elapsed),
-            breached=breached,
-            escalate=escalate,
-            clock=target.clock,
-            started_at=hist.out(c.start),
-            paused=_US * paused_us,
-            steps=tuple(self.steps),
-        )
-
-    def _why(
-        self,
-        state: State,
-        c: _Clock,
-        stop: int | None,
-        elapsed: int,
-        fraction: float,
-        late: list[str] | None,
-    ) -> str:
-        assert c.due is not None and c.need is not None
-        stop_name = str(self.stop_type)
-        if late:
-            return "an update came late: " + "; ".join(late)
-        if state is State.MET:
-            assert stop is not None
-            return (
-                f"{stop_name} at {self.t(stop)}, {fmt_td(_US * (c.due - stop))} before the due time"
-            )
-        if state is State.MISSED:
-            assert stop is not None
-            return (
-                f"{stop_name} at {self.t(stop)}, {fmt_td(_US * (stop - c.due))} after the due time"
-            )
-        if state is State.BREACHED:
-            return (
-                f"not {stop_name} by the due time; at {self.t(self.hist.at)} "
-                f"{fmt_td(_US * (elapsed - c.need))} over the target of counted time"
-            )
-        if state is State.PAUSED:
-            return f"the clock is paused at {self.t(self.hist.at)}"
-        share = elapsed / c.need if c.need else 1.0
-        if state is State.AT_RISK:
-            return (
-                f"{fmt_td(_US * elapsed)} of {fmt_td(_US * c.need)} counted "
-                f"({share:.0%} >= warning {fraction:.0%})"
-            )
-        return f"{fmt_td(_US * elapsed)} of {fmt_td(_US * c.need)} counted ({share:.0%})"
+                note("escalation", None, say.no_escalation, hist.plan, c.severity)
+        values = {
+            "metric": self.metric,
+            "title": self.spec.title,
+            "state": state,
+            "target": _US * c.need,
+            "due_at": from_us(c.due, hist.tz),
+            "elapsed": _US * elapsed,
+            "remaining": _US * (c.need - elapsed),
+            "breached": breached,
+            "escalate": escalate,
+            "severity": c.severity,
+            "clock": target.clock,
+            "clause": target.clause,
+            "started_at": from_us(c.start, hist.tz),
+            "stopped_at": stopped_at,
+            "paused": _US * paused_us,
+            "rule": target,
+        }
+        return MetricResult.build(values, set(_SET_WITH_DUE), self.trail)
 
     def _evaluate_cadence(self) -> MetricResult:
         """A periodic target: each update (or response) starts the next cycle."""
         hist = self.hist
+        tz = hist.tz
+        note = self.trail.add
         # the final resolution stops the cadence; updates and responses are its stop events
         resolved: int | None = None
         for t, e in hist.events:
@@ -873,38 +439,39 @@ class _Metric:
             kinds.add(EventType(self.stop_type))
         beats = [t for t, e in hist.events if e.type in kinds and t <= end]
         anchors = [hist.opened, *beats]
-        late: list[str] = []
+        late: list[tuple[int, int]] = []
         self.stop = None
         c, changes = self.retarget(
             hist.opened, beats[0] if beats else end, anchor_name="ticket was opened"
         )
-        for text, tc in changes:
-            self.note("severity", text, tc)
+        self.severity_notes(changes)
         for i, beat in enumerate(beats):
             if c.due is not None and beat > c.due:
-                late.append(
-                    f"{self.t(beat)} is {fmt_td(_US * (beat - c.due))} after "
-                    f"its due time {self.t(c.due)}"
-                )
-                self.note("cycle", f"Update at {self.t(beat)}: late, due {self.t(c.due)}", beat)
+                late.append((beat, c.due))
+                note("cycle", beat, say.update, tz, beat, c.due, True)
             elif c.due is not None:
-                self.note("cycle", f"Update at {self.t(beat)}: on time (due {self.t(c.due)})", beat)
+                note("cycle", beat, say.update, tz, beat, c.due, False)
             nxt = beats[i + 1] if i + 1 < len(beats) else end
             c, changes = self.retarget(anchors[i + 1], nxt, anchor_name="last update", quiet=True)
-            for text, tc in changes:
-                self.note("severity", text, tc)
+            self.severity_notes(changes)
         if beats:
-            self.note(
+            note(
                 "cycle",
-                f"Next update: counted from the last update at {self.t(beats[-1])}, "
-                f"cadence {self.describe_target(c.target, c.severity)}",
+                None,
+                say.next_update,
+                tz,
+                beats[-1],
+                hist.plan,
+                c.severity,
+                c.target,
+                c.resolved.within,
             )
         if c.target.kind is TargetKind.DURATION:
             self.pause_steps(c)
         stop = resolved
         if stop is not None:
-            self.note("cycle", f"Resolved at {self.t(stop)}: no more updates due")
-        return self._result(c, stop, late=late)
+            note("cycle", None, say.resolved, tz, stop)
+        return self._result(c, stop, late=tuple(late))
 
 
 # ---- entry point ---------------------------------------------------------------------------------
