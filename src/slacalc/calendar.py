@@ -390,7 +390,7 @@ class Calendar(BaseModel):
         x = (dt.days * 86_400 + dt.seconds) * 1_000_000 + dt.microseconds
         dus = d // _US if type(d) is timedelta else self.to_timedelta(d) // _US
         u = engine.timeline.add(x, dus)
-        r = EPOCH + timedelta(microseconds=u)
+        r = EPOCH + _US * u  # (3x cheaper than timedelta(microseconds=u); exact for ints)
         tz = t.tzinfo
         return r if tz is UTC else r.astimezone(tz)
 
@@ -407,7 +407,7 @@ class Calendar(BaseModel):
             raise _not_instant(start if not _aware(start) else end) from None
         a = (da.days * 86_400 + da.seconds) * 1_000_000 + da.microseconds
         b = (db.days * 86_400 + db.seconds) * 1_000_000 + db.microseconds
-        return timedelta(microseconds=engine.timeline.elapsed(a, b))
+        return _US * engine.timeline.elapsed(a, b)
 
     def is_open(self, t: datetime) -> bool:
         """True when ``t`` lies inside an open interval (intervals are ``[start, end)``)."""
@@ -445,7 +445,7 @@ def _us(t: datetime) -> int:
 
 
 def _out(us: int, tz: tzinfo | None) -> datetime:
-    r = EPOCH + timedelta(microseconds=us)
+    r = EPOCH + _US * us
     return r if tz is UTC or tz is None else r.astimezone(tz)
 
 
