@@ -474,3 +474,28 @@ def test_from_yaml():
         "timezone: UTC\nhours:\n  mon-fri: ['09:00-18:00']\nbusiness_day: 9h\n"
     )
     assert c == Calendar.from_dict(WEEK)
+
+
+# ---- one horizon for every question; errors at the call, in our family -------------------------
+def test_elapsed_refuses_spans_beyond_the_horizon() -> None:
+    c = Calendar.from_dict(WEEK)
+    assert c.elapsed(z("1900-01-05T00:00"), z("2090-01-01T00:00")) > timedelta(0)
+    with pytest.raises(CalendarError, match="200 years"):
+        c.elapsed(z("1900-01-01T00:00"), z("2150-01-01T00:00"))
+
+
+def test_open_intervals_checks_its_arguments_when_called() -> None:
+    with pytest.raises(NaiveDatetimeError):
+        Calendar.from_dict(WEEK).open_intervals(datetime(2026, 11, 20, 9), z("2026-11-21T00:00"))
+
+
+def test_direct_construction_raises_calendar_error() -> None:
+    with pytest.raises(CalendarError, match="unknown time zone"):
+        Calendar(timezone="Mars/Olympus", hours={"daily": ["09:00-17:00"]})
+
+
+def test_threads_racing_to_first_use_share_one_engine() -> None:
+    c = Calendar.from_dict(WEEK)
+    with ThreadPoolExecutor(8) as pool:
+        engines = set(pool.map(lambda _: id(c.timeline), range(64)))
+    assert len(engines) == 1

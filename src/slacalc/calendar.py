@@ -42,6 +42,7 @@ from .timeline import Timeline, local_to_us
 __all__ = ["Calendar", "HolidayRules"]
 
 _US = timedelta(microseconds=1)
+_ENGINE_LOCK = threading.RLock()
 
 
 def _listify(value: Any) -> Any:
@@ -281,6 +282,12 @@ class Calendar(BaseModel):
         return self
 
     # ---- construction ------------------------------------------------------------
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            raise CalendarError(_describe(e)) from None
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Calendar:
         """Build from a plain mapping (the YAML shape); errors are ``CalendarError``."""
@@ -318,9 +325,13 @@ class Calendar(BaseModel):
         try:
             return self._engine
         except AttributeError:
-            engine = _Engine(self)
-            object.__setattr__(self, "_engine", engine)
-            return engine
+            with _ENGINE_LOCK:  # one build per calendar, even when threads race to it
+                try:
+                    return self._engine
+                except AttributeError:
+                    engine = _Engine(self)
+                    object.__setattr__(self, "_engine", engine)
+                    return engine
 
     # ---- properties ---------------------------------------------------------------
     @property
@@ -419,10 +430,9 @@ class Calendar(BaseModel):
 
     def open_intervals(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[start, end)``, in order."""
-        a, b = _us(start), _us(end)
+        a, b = _us(start), _us(end)  # checked now, not when the iterator is first used
         tz = start.tzinfo
-        for s, e in self._get_engine().timeline.intervals(a, b):
-            yield _out(s, tz), _out(e, tz)
+        return ((_out(s, tz), _out(e, tz)) for s, e in self._get_engine().timeline.intervals(a, b))
 
 
 def _aware(t: object) -> bool:

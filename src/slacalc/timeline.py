@@ -145,6 +145,12 @@ class Timeline:
             if d0.month == 1 and d0.day == 1:
                 y0 -= 1  # the index is only exact from January 2nd of its first year
             y1, _ = _local_year(self.zone, hi)
+            if y0 < _MIN_YEAR or y1 > _MAX_YEAR or y1 - y0 > HORIZON_YEARS + 1:
+                raise CalendarError(
+                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}; "
+                    f"slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
+                    f"{HORIZON_YEARS} years"
+                )
             if idx is not None:
                 span = idx.last_year - idx.first_year + 1
                 lo_y, hi_y = min(y0, idx.first_year), max(y1, idx.last_year)
@@ -158,12 +164,6 @@ class Timeline:
             else:
                 lo_y, hi_y = y0, max(y1, y0 + 2)
             lo_y, hi_y = max(lo_y, _MIN_YEAR), min(hi_y, _MAX_YEAR)
-            if y0 < _MIN_YEAR or y1 > _MAX_YEAR or hi_y - lo_y + 1 > 2 * HORIZON_YEARS + 2:
-                raise CalendarError(
-                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}; "
-                    f"slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
-                    f"{HORIZON_YEARS} years"
-                )
             idx = self._build(lo_y, hi_y)
             self._index = idx
             return idx
