@@ -489,9 +489,13 @@ def test_open_intervals_checks_its_arguments_when_called() -> None:
         Calendar.from_dict(WEEK).open_intervals(datetime(2026, 11, 20, 9), z("2026-11-21T00:00"))
 
 
-def test_direct_construction_raises_calendar_error() -> None:
-    with pytest.raises(CalendarError, match="unknown time zone"):
+def test_direct_construction_names_the_bad_value() -> None:
+    # Calendar(...) raises pydantic's ValidationError (a ValueError) so that a calendar nested
+    # in a policy keeps its key path; from_dict turns it into a CalendarError.
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
         Calendar(timezone="Mars/Olympus", hours={"daily": ["09:00-17:00"]})
+    with pytest.raises(CalendarError, match="unknown time zone 'Mars/Olympus'"):
+        Calendar.from_dict({"timezone": "Mars/Olympus", "hours": {"daily": ["09:00-17:00"]}})
 
 
 def test_threads_racing_to_first_use_share_one_engine() -> None:

@@ -282,12 +282,6 @@ class Calendar(BaseModel):
         return self
 
     # ---- construction ------------------------------------------------------------
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as e:
-            raise CalendarError(_describe(e)) from None
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Calendar:
         """Build from a plain mapping (the YAML shape); errors are ``CalendarError``."""

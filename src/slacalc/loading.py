@@ -174,6 +174,16 @@ _TYPE_TAGS = frozenset(
 )
 
 
+def _bad_character(e: yaml.reader.ReaderError, text: str, filename: str) -> PolicyError:
+    line, col = _line_col(text, e.position)
+    return PolicyError(
+        f"character {e.character!r} is not allowed in YAML ({e.reason})",
+        file=filename,
+        line=line,
+        column=col,
+    )
+
+
 def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
     """Read one YAML document safely, keeping positions; problems raise ``PolicyError``."""
     if not isinstance(text, str):
@@ -181,13 +191,7 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as e:
-        line, col = _line_col(text, e.position)
-        raise PolicyError(
-            f"character {e.character!r} is not allowed in YAML ({e.reason})",
-            file=filename,
-            line=line,
-            column=col,
-        ) from None
+        raise _bad_character(e, text, filename) from None
     try:
         try:
             node = loader.get_single_node()
@@ -207,13 +211,7 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
                 column=mark.column + 1 if mark else None,
             ) from None
         except yaml.reader.ReaderError as e:
-            line, col = _line_col(text, e.position)
-            raise PolicyError(
-                f"character {e.character!r} is not allowed in YAML ({e.reason})",
-                file=filename,
-                line=line,
-                column=col,
-            ) from None
+            raise _bad_character(e, text, filename) from None
         except yaml.YAMLError as e:
             raise PolicyError(f"YAML error: {e}", file=filename) from None
         except RecursionError:
