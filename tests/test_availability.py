@@ -249,3 +249,21 @@ def test_merge_windows_idempotent(pairs):
     assert all(a[1] < b[0] for a, b in itertools.pairwise(once))
     covered = {x for s, e in ws for x in range(s, e)}
     assert covered == {x for s, e in once for x in range(s, e)}
+
+
+def test_policy_availability_report_for_a_year_matches_month_by_month():
+    smartix = bundled("smartix")
+    outages = [
+        {"start": "2026-03-29T00:30:00Z", "end": "2026-03-29T01:30:00Z", "cause": "internal"},
+        {"start": "2026-11-10T10:00:00Z", "end": "2026-11-10T11:00:00Z", "cause": "aws"},
+    ]
+    year = smartix.availability_report(2026, outages)
+    assert len(year.months) == 12
+    for rep in year.months:
+        single = smartix.availability(rep.month, outages)
+        assert (rep.counted_downtime, rep.excluded_downtime) == (
+            single.counted_downtime,
+            single.excluded_downtime,
+        )
+    assert year.months[2].counted_downtime == timedelta(hours=1)
+    assert year.months[10].excluded_downtime == timedelta(hours=1)

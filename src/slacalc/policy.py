@@ -40,7 +40,7 @@ from .names import NameIndex, normalise
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from .availability import AvailabilityReport, Outage
+    from .availability import AvailabilityReport, AvailabilitySummary, Outage
     from .evaluation import Evaluation, Ticket
 
 __all__ = [
@@ -749,6 +749,17 @@ class Policy(_Frozen):
         from .availability import monthly_report
 
         return monthly_report(self, month, outages, plan=plan)
+
+    def availability_report(
+        self,
+        months: int | str | Iterable[str | date],
+        outages: Sequence[Outage | Mapping[str, Any]] = (),
+        plan: str | None = None,
+    ) -> AvailabilitySummary:
+        """Several months at once: a year (``2026``) or months (``['2026-10', '2026-11']``)."""
+        from .availability import availability_report
+
+        return availability_report(self, months, outages, plan=plan)
 
 
 # ---- compiled lookups (cached per policy instance) -------------------------------------
