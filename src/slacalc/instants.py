@@ -38,7 +38,7 @@ def parse_instant(value: str | datetime, what: str = "instant") -> datetime:
             f"{what} {value!r} is not an ISO 8601 instant; write e.g. 2026-11-20T16:30:00Z "
             "or 2026-11-20T10:30-06:00"
         ) from None
-    return ensure_aware(t, f"{what} {value!r}")
+    return ensure_aware(t, what)
 
 
 def to_us(t: datetime) -> int:
