@@ -63,6 +63,21 @@ def synthetic_policy() -> Policy:
     return Policy.model_validate(yaml.safe_load(SYNTHETIC))
 
 
+def synthetic_policy_with_pauses() -> Policy:
+    """SYNTHETIC plus the policy's own pause windows: one fixed, one weekly RRULE (Chicago)."""
+    data = yaml.safe_load(SYNTHETIC)
+    data["pause_windows"] = [
+        {"start": "2026-11-01T00:00:00Z", "end": "2026-11-02T00:00:00Z"},
+        {
+            "rrule": "FREQ=WEEKLY;BYDAY=TU",
+            "dtstart": "2026-10-06T13:00:00-05:00",
+            "duration": "90m",
+            "description": "weekly maintenance, Tuesdays 13:00 Chicago",
+        },
+    ]
+    return Policy.model_validate(data)
+
+
 TIME_COLUMNS = ("responded_at", "resolved_at", "updated_at")
 EVENT_OF = {"responded_at": "responded", "resolved_at": "resolved", "updated_at": "updated"}
 

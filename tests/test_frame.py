@@ -280,15 +280,46 @@ def test_calendars_pickle_without_their_index():
     assert again == cal
 
 
-def test_policy_pause_windows_are_refused_not_ignored():
+def test_policy_pause_windows_apply_as_in_the_scalar_evaluation():
+    from frame_support import mismatches, synthetic_policy_with_pauses
+
+    policy = synthetic_policy_with_pauses()
+    df = pd.DataFrame(
+        {
+            "plan": ["pro", "pro", "pro"],
+            "severity": ["high", "low", "high"],
+            "opened_at": ["2026-10-30T12:00Z", "2026-10-29T15:00Z", "2026-10-30T12:00Z"],
+            "resolved_at": [None, None, "2026-11-05T12:00Z"],
+        }
+    )
+    inside = datetime(2026, 11, 1, 12, tzinfo=UTC)  # in the fixed window
+    out = policy.evaluate_frame(df, at=inside)
+    assert list(out["resolution_state"].astype(str)) == ["paused", "paused", "paused"]
+    later = datetime(2026, 11, 10, tzinfo=UTC)
+    for at in (inside, later):
+        out = policy.evaluate_frame(df, at=at)
+        assert mismatches(policy, df, out, at) == []
+    # The Tuesday 13:00-14:30 Chicago window falls inside a 2-business-day resolution opened
+    # on Monday 09:00 CST: the due time moves 90 minutes later, in the frame as in the scalar.
+    monday = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    one = pd.DataFrame({"plan": ["pro"], "severity": ["high"], "opened_at": [monday]})
+    row = policy.evaluate_frame(one, at=later).loc[0]
+    unpaused = policy.due(monday, "pro", "high", "resolution")
+    assert unpaused is not None
+    assert pd.Timestamp(row["resolution_due_at"]) == pd.Timestamp(unpaused + timedelta(minutes=90))
+
+
+def test_pause_windows_that_never_end_are_an_error_not_a_hang():
     import yaml
     from frame_support import SYNTHETIC
 
     from slacalc.policy import Policy
 
     data = yaml.safe_load(SYNTHETIC)
-    data["pause_windows"] = [{"start": "2026-11-01T00:00:00Z", "end": "2026-11-02T00:00:00Z"}]
+    data["pause_windows"] = [
+        {"rrule": "FREQ=HOURLY", "dtstart": "2026-01-01T00:00:00Z", "duration": "2h"}
+    ]
     policy = Policy.model_validate(data)
     df = pd.DataFrame({"plan": ["pro"], "severity": ["high"], "opened_at": ["2026-10-30T12:00Z"]})
-    with pytest.raises(SlacalcError, match="pause windows"):
+    with pytest.raises(SlacalcError, match=r"never end|beyond"):
         policy.evaluate_frame(df, at=datetime(2026, 11, 3, tzinfo=UTC))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("pandas")
-from frame_support import mismatches, synthetic_policy
+from frame_support import mismatches, synthetic_policy, synthetic_policy_with_pauses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +20,7 @@ SPAN_MIN = 80 * 24 * 60
 ZONES = [UTC, ZoneInfo("America/Chicago"), ZoneInfo("Europe/London"), ZoneInfo("Asia/Kolkata")]
 
 SYN = synthetic_policy()
+SYN_PAUSED = synthetic_policy_with_pauses()
 BUNDLED = {name: load_policy(name) for name in bundled_policies()}
 
 
@@ -73,6 +74,14 @@ def test_synthetic_policy_matches_scalar(data):
     df, at = data
     out = SYN.evaluate_frame(df, at=at)
     assert mismatches(SYN, df, out, at) == []
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=frames(SYN_PAUSED))
+def test_policy_pause_windows_match_scalar(data):
+    df, at = data
+    out = SYN_PAUSED.evaluate_frame(df, at=at)
+    assert mismatches(SYN_PAUSED, df, out, at) == []
 
 
 @pytest.mark.parametrize("name", sorted(BUNDLED))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from . import pausing
 from .errors import NaiveDatetimeError, TicketError, UnknownNameError
 from .instants import ensure_aware, to_us
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .calendar import Calendar
-    from .policy import Policy
+    from .policy import PauseWindowSpec, Policy
     from .timeline import Timeline
 
     I64 = NDArray[np.int64]
@@ -88,6 +89,7 @@ STATE_DTYPE = pd.CategoricalDtype(list(STATES))
 REQUIRED = ("plan", "severity", "opened_at")
 _NAT = np.iinfo(np.int64).min
 _US_PER_DAY = 86_400_000_000
+_HORIZON_US = 200 * 366 * _US_PER_DAY
 _NONE, _COMMITMENT, _DURATION = 0, 1, 2
 _STATE_CODE = {s: i for i, s in enumerate(STATES)}
 # An ISO 8601 instant that carries an offset: a time of day followed by Z or +hh[:mm].
@@ -122,7 +124,7 @@ def evaluate_frame(
     errors: Literal["raise", "mark"] = "raise",
     tz: str | None = None,
 ) -> pd.DataFrame:
-    """Evaluate every row of ``df`` (one ticket per row, no pauses) at the instant ``at``.
+    """Evaluate every row of ``df`` (one ticket per row) at the instant ``at``.
 
     ``df`` has columns ``plan``, ``severity``, ``opened_at`` and optionally
     ``responded_at``, ``resolved_at`` (any ``{event}_at`` column serves a metric whose stop
@@ -132,7 +134,8 @@ def evaluate_frame(
 
     Returns a copy of ``df`` with, for each metric ``m`` of the policy, the columns
     ``m_due_at``, ``m_state``, ``m_breached``, ``m_elapsed``, ``m_remaining`` and
-    ``m_escalate``; each row equals ``policy.evaluate`` of the same ticket. Rows with an
+    ``m_escalate``; each row equals ``policy.evaluate`` of the same ticket (rows carry no
+    pause events; the policy's own pause windows apply to its pausable metrics). Rows with an
     unknown plan or severity, or a missing or unreadable time, raise ``FrameError`` naming
     the row labels; with ``errors="mark"`` they get state ``invalid`` (reason in the
     ``problem`` column) and the other rows are evaluated.
@@ -146,13 +149,6 @@ def evaluate_frame(
             f"the frame lacks column{'s' if len(missing_cols) > 1 else ''} "
             f"{', '.join(map(repr, missing_cols))}; it needs plan, severity and opened_at "
             "(optionally responded_at, resolved_at, ticket_id)"
-        )
-    paused = [m for m, spec in policy.metrics.items() if spec.pausable]
-    if policy.pause_windows and paused:
-        # Not vectorised yet: refuse rather than answer differently from policy.evaluate.
-        raise TicketError(
-            f"policy {policy.id!r} defines pause windows for {', '.join(paused)}; "
-            "evaluate_frame does not apply them yet, use policy.evaluate per ticket"
         )
     at_us = _at_us(at, zone)
     n = len(df)
@@ -494,15 +490,76 @@ class _Clock:
         return out
 
 
+class _PausedClock(_Clock):
+    """A clock with the policy's own pause windows cut out of its open intervals.
+
+    Counted time on it is the clock's open time minus its open time inside the windows, so
+    ``add`` and ``elapsed`` on it are exactly the scalar pause-aware questions. The derived
+    index is built for the span the rows need (a loop over intervals, not over rows).
+    """
+
+    def __init__(self, cal: Calendar, specs: Sequence[PauseWindowSpec]) -> None:
+        super().__init__(cal)
+        self.always = False
+        self.specs = tuple(specs)
+
+    def cover(self, lo: int, hi: int) -> None:
+        if self.lo <= lo and hi <= self.hi:
+            return
+        if self.hi >= self.lo:
+            lo, hi = min(lo, self.lo), max(hi, self.hi)
+        if hi - lo > _HORIZON_US:
+            raise TicketError("pause windows push the due time beyond 200 years")
+        windows = pausing.merge(pausing.expand(spec, lo) for spec in self.specs)
+        kept = _subtract(self.timeline.intervals(lo, hi), windows)
+        starts = np.fromiter((a for a, _ in kept), dtype=np.int64, count=len(kept))
+        ends = np.fromiter((b for _, b in kept), dtype=np.int64, count=len(kept))
+        bounds = np.empty(2 * len(kept), dtype=np.int64)
+        bounds[0::2], bounds[1::2] = starts, ends
+        self.bounds = bounds
+        self.cums = np.concatenate(([0], np.cumsum(ends - starts))).astype(np.int64)
+        self.lo, self.hi = lo, hi
+
+
+def _subtract(
+    opens: Iterable[tuple[int, int]], windows: Iterator[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Sorted open intervals minus sorted, disjoint windows."""
+    out: list[tuple[int, int]] = []
+    w = next(windows, None)
+    for s, e in opens:
+        cur = s
+        while w is not None and w[1] <= cur:
+            w = next(windows, None)
+        while w is not None and w[0] < e:
+            if w[0] > cur:
+                out.append((cur, w[0]))
+            cur = max(cur, w[1])
+            if w[1] >= e:
+                break  # the window runs on into later intervals: keep it
+            w = next(windows, None)
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
 @dataclass
 class _Clocks:
     policy: Policy
-    _by_name: dict[str, _Clock] = field(default_factory=dict)
+    _by_name: dict[tuple[str, bool], _Clock] = field(default_factory=dict)
+
+    def get(self, name: str, paused: bool = False) -> _Clock:
+        """The clock ``name``; with ``paused``, less the policy's own pause windows."""
+        key = (name, paused and bool(self.policy.pause_windows))
+        if key not in self._by_name:
+            cal = self.policy.clock(name)
+            self._by_name[key] = (
+                _PausedClock(cal, self.policy.pause_windows) if key[1] else _Clock(cal)
+            )
+        return self._by_name[key]
 
     def __getitem__(self, name: str) -> _Clock:
-        if name not in self._by_name:
-            self._by_name[name] = _Clock(self.policy.clock(name))
-        return self._by_name[name]
+        return self.get(name)
 
 
 # ---- one metric -------------------------------------------------------------------------
@@ -582,12 +639,14 @@ def _evaluate_metric(
                 start[rows] = clocks[name].next_open(anchor[rows])
         return start
 
+    pausable = spec.pausable
+
     def dues(start: I64) -> I64:
         due = np.full(n, _NAT, dtype=np.int64)
         for c, name in enumerate(clock_names):
             rows = np.flatnonzero(timed & (row_clock == c))
             if len(rows):
-                due[rows] = clocks[name].add(start[rows], row_within[rows])
+                due[rows] = clocks.get(name, pausable).add(start[rows], row_within[rows])
         return due
 
     def counted(start: I64, end: I64) -> I64:
@@ -595,7 +654,8 @@ def _evaluate_metric(
         for c, name in enumerate(clock_names):
             rows = np.flatnonzero(timed & (row_clock == c))
             if len(rows):
-                got[rows] = np.maximum(clocks[name].elapsed(start[rows], end[rows]), 0)
+                clock = clocks.get(name, pausable)
+                got[rows] = np.maximum(clock.elapsed(start[rows], end[rows]), 0)
         return got
 
     def by(t: I64 | None, limit: I64 | int) -> B8:
@@ -640,7 +700,18 @@ def _evaluate_metric(
     remaining = np.where(timed, row_within - elapsed, _NAT)
     over = due < end
     at_risk = elapsed >= (fraction * within.astype(np.float64))[pair_row]  # as state_for does
-    order = ("invalid", "not_applicable", "no_deadline", "met", "missed", "breached", "at_risk")
+    # The policy's own pause windows pause every open ticket of a pausable metric at once.
+    paused_at = (
+        pausable
+        and bool(policy.pause_windows)
+        and pausing.paused_inside(
+            at_us, pausing.merge(pausing.expand(w, at_us) for w in policy.pause_windows)
+        )
+    )
+    order = (
+        "invalid", "not_applicable", "no_deadline", "met", "missed", "breached", "paused",
+        "at_risk",
+    )
     codes = [np.int8(_STATE_CODE[s]) for s in order]
     conditions = [
         invalid,
@@ -649,6 +720,7 @@ def _evaluate_metric(
         stopped & ~over & ~late,
         (stopped & over) | late,  # a late update is a miss for good
         ~stopped & (at_us > due),
+        ~stopped & paused_at,
         at_risk,
     ]
     state = np.select(conditions, codes, default=np.int8(_STATE_CODE["running"]))
