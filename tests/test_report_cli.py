@@ -26,6 +26,9 @@ def test_report_on_the_example(capsys, tmp_path):
     assert "PassKit: response compliance by plan" in out
     for word in ("gold", "silver", "platinum", "all", "met rate", "p90"):
         assert word in out
+    # Bronze has no response target: the report says how many tickets it leaves out.
+    bronze = sum(1 for line in EXAMPLE.read_text().splitlines()[1:] if ",bronze," in line.lower())
+    assert f"({bronze} tickets have no response target with a due time" in out
     assert png.stat().st_size > 1000
     assert "\r[" not in err  # no progress bar when stderr is not a terminal
 

@@ -291,6 +291,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             f" ({len(out)} tickets, at {args.at or 'now'})"
         )
         print(_report_table(whole))
+        counted = int(total["tickets"].iloc[0]) if len(total) else 0
+        if metrics is not None and counted < len(out):
+            print(
+                f"({len(out) - counted} tickets have no {args.metric} target with a due time "
+                "- not applicable or a commitment - and are not counted)"
+            )
     else:
         _emit(whole, args.format, policy, table=lambda o, p: "")
     if args.plot is not None:
