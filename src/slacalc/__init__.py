@@ -22,16 +22,9 @@ from .errors import (
 )
 from .evaluation import Evaluation, Event, EventType, MetricResult, State, Ticket, evaluate
 from .loading import bundled_policies, load_policies, load_policy, load_yaml_text
-from .policy import (
-    Entitlement,
-    IntakeReport,
-    MetricSpec,
-    Plan,
-    Policy,
-    Severity,
-    Target,
-    TargetKind,
-)
+from .policy import Policy
+from .targets import MetricSpec, Target, TargetKind
+from .terms import Entitlement, IntakeReport, Plan, Severity
 
 __all__ = [
     "AvailabilityError",

@@ -13,9 +13,9 @@ from datetime import timedelta, tzinfo
 
 from .calendar import Calendar
 from .instants import from_us
-from .policy import NextOpen, Target, TargetKind
 from .results import describe_calendar, fmt_td, fmt_time
 from .states import State
+from .targets import NextOpen, Target, TargetKind
 
 _US = timedelta(microseconds=1)
 

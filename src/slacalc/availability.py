@@ -26,7 +26,8 @@ from .evaluation import InputModel, fmt_td
 from .instants import ensure_aware, from_us, to_us
 from .names import normalise
 from .pausing import Window, merge
-from .policy import AvailabilitySpec, Policy
+from .policy import Policy
+from .terms import AvailabilitySpec
 
 __all__ = [
     "AvailabilityReport",

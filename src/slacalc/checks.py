@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from .errors import PolicyError, SlacalcError
-from .policy import Example, Policy
+from .policy import Policy
+from .terms import Example
 
 __all__ = ["ExampleOutcome", "FileReport", "check_paths", "example_label", "run_example"]
 

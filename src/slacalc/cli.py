@@ -37,7 +37,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 def cmd_due(args: argparse.Namespace) -> int:
     """Print when a target falls due."""
     from .loading import load_policy
-    from .policy import TargetKind
+    from .targets import TargetKind
 
     policy = load_policy(args.policy)
     opened = parse_instant(args.opened, "--opened")

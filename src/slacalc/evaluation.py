@@ -24,14 +24,7 @@ from . import _explain as say
 from . import pausing
 from .errors import TicketError
 from .instants import ensure_aware, from_us, to_us
-from .policy import (
-    MetricSpec,
-    PauseWindowSpec,
-    Policy,
-    ResolvedTarget,
-    TargetKind,
-    resolve,
-)
+from .policy import Policy, ResolvedTarget, resolve
 from .policy import _cache as policy_cache
 from .results import Evaluation as Evaluation
 from .results import MetricResult as MetricResult
@@ -43,6 +36,8 @@ from .results import fmt_time as fmt_time
 from .states import STATE_ORDER as STATE_ORDER
 from .states import State as State
 from .states import state_for as state_for
+from .targets import MetricSpec, TargetKind
+from .terms import PauseWindowSpec
 from .tickets import Event as Event
 from .tickets import EventType as EventType
 from .tickets import InputModel as InputModel

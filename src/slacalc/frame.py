@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .calendar import Calendar
-    from .policy import PauseWindowSpec, Policy
+    from .policy import Policy
+    from .terms import PauseWindowSpec
     from .timeline import Timeline
 
     I64 = NDArray[np.int64]
@@ -589,7 +590,7 @@ def _evaluate_metric(
     invalid: B8,
     clocks: _Clocks,
 ) -> _Result:
-    from .policy import NextOpen, TargetKind
+    from .targets import NextOpen, TargetKind
 
     n = len(opened)
     spec = policy.metrics[metric]

@@ -23,7 +23,7 @@ from dateutil.rrule import rrulestr
 
 from .errors import TicketError
 from .instants import from_us, to_us
-from .policy import PauseWindowSpec
+from .terms import PauseWindowSpec
 from .timeline import Timeline
 
 __all__ = [

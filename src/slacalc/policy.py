@@ -1,41 +1,57 @@
 """The policy model: one vendor's support agreement as typed, immutable data.
 
 The model mirrors the YAML file (see docs/policies.md), so validation errors point at the
-key the author wrote. A metric's target table reads like the vendor's document: severity by
-plan. Defaults for a table's cells come from the metric, then its plan column (``by_plan``),
-then its severity row (``by_severity``), then the cell itself; later wins, field by field.
-
-A key of a target table, ``by_plan`` or ``by_severity`` may name several plans or severities
-separated by commas (``silver, gold, platinum: ...``), so a cell the document spans over
-several columns (or rows) is written once.
+key the author wrote. The parts of a policy live beside it: target tables in
+``slacalc.targets``, the other terms (plans, severities, escalation, intake, availability,
+pause windows, examples) in ``slacalc.terms``; they stay importable from here. This module
+holds ``Policy`` itself: its cross-checks, its compiled and memoised look-ups and the
+questions it answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    GetJsonSchemaHandler,
-    Tag,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, GetJsonSchemaHandler, field_validator, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from ._frozen import Frozen
 from .calendar import Calendar
-from .durations import Duration
 from .errors import PolicyError, UnknownNameError
 from .instants import ensure_aware
 from .names import NameIndex, normalise
+
+# The models of a policy file, importable from here as before the split.
+from .targets import ALWAYS as ALWAYS
+from .targets import NOT_APPLICABLE_WORDS as NOT_APPLICABLE_WORDS
+from .targets import CellSpec as CellSpec
+from .targets import MetricSpec as MetricSpec
+from .targets import NextOpen as NextOpen
+from .targets import Row as Row
+from .targets import StartRule as StartRule
+from .targets import Target as Target
+from .targets import TargetKind as TargetKind
+from .targets import compile_targets
+from .targets import split_key as split_key
+from .terms import AvailabilitySpec as AvailabilitySpec
+from .terms import Cause as Cause
+from .terms import Credits as Credits
+from .terms import CreditTier as CreditTier
+from .terms import Entitlement as Entitlement
+from .terms import EscalationRule as EscalationRule
+from .terms import EscalationSpec as EscalationSpec
+from .terms import Example as Example
+from .terms import Feature as Feature
+from .terms import IntakeItem as IntakeItem
+from .terms import IntakeReport as IntakeReport
+from .terms import IntakeSpec as IntakeSpec
+from .terms import PauseWindowSpec as PauseWindowSpec
+from .terms import Plan as Plan
+from .terms import Severity as Severity
+from .terms import Source as Source
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -43,446 +59,12 @@ if TYPE_CHECKING:
     from .availability import AvailabilityReport, AvailabilitySummary, Outage
     from .evaluation import Evaluation, Ticket
 
-__all__ = [
-    "AvailabilitySpec",
-    "Cause",
-    "CellSpec",
-    "CreditTier",
-    "Credits",
-    "Entitlement",
-    "EscalationSpec",
-    "Example",
-    "Feature",
-    "IntakeItem",
-    "IntakeReport",
-    "IntakeSpec",
-    "MetricSpec",
-    "NextOpen",
-    "PauseWindowSpec",
-    "Plan",
-    "Policy",
-    "Severity",
-    "Source",
-    "Target",
-    "TargetKind",
-]
+__all__ = ["Policy"]
 
-ALWAYS = "always"
-NOT_APPLICABLE_WORDS = frozenset({"n/a", "na", "none", "not applicable", "-"})
 _STOP_EVENTS = {"response": "responded", "resolution": "resolved", "update": "updated"}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class Source(_Frozen):
-    """Where the policy comes from."""
-
-    document: str = Field(description="The source document (file name or title)")
-    title: str | None = None
-    url: str | None = None
-    published: date | None = Field(None, description="Date the vendor published or last updated it")
-
-
-class NextOpen(_Frozen):
-    """Start the clock at the next opening of a calendar."""
-
-    next_open: str = Field(description="Name of a calendar of this policy")
-
-
-StartRule = Literal["opened"] | NextOpen
-
-
-class CellSpec(_Frozen):
-    """One cell of a target table, or a default for a row, column or metric."""
-
-    within: Duration | None = Field(None, description="How long the vendor has")
-    commitment: str | None = Field(None, description="A promise in words, with no due time")
-    clock: str | None = Field(None, description="'always' (24x7) or a calendar name")
-    start: StartRule | None = Field(None, description="'opened' or {next_open: calendar}")
-    clause: str | None = Field(None, description="The clause of the document this comes from")
-    not_applicable: bool = Field(False, description="The document says N/A for this cell")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        if data is None:
-            return {"not_applicable": True}
-        if isinstance(data, str):
-            if data.strip().lower() in NOT_APPLICABLE_WORDS:
-                return {"not_applicable": True}
-            return {"within": data}
-        if not isinstance(data, Mapping | BaseModel):
-            raise ValueError(
-                f"{data!r} is not a target: write a duration with a unit ('4h', "
-                "'1 business day'), 'n/a', or a mapping {within|commitment, clock, start, clause}"
-            )
-        return data
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> CellSpec:
-        if self.within is not None and self.commitment is not None:
-            raise ValueError("a target has either 'within' (a duration) or 'commitment', not both")
-        if self.not_applicable and (self.within is not None or self.commitment is not None):
-            raise ValueError("a cell marked not applicable cannot also have a target")
-        if self.within is not None and (self.within.fixed < timedelta(0) or not self.within):
-            raise ValueError(f"{str(self.within)!r}: durations must be positive")
-        if self.commitment is not None and not self.commitment.strip():
-            raise ValueError("a commitment needs words: what the vendor promises")
-        return self
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        """A cell is also written as a duration string, 'n/a' or null."""
-        ref = handler(core_schema)
-        schema = handler.resolve_ref_schema(ref)
-        obj = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description")}
-        schema["anyOf"] = [
-            {"type": "string", "description": "A duration ('4h', '1 business day') or 'n/a'"},
-            {"type": "null", "description": "Not applicable"},
-            obj,
-        ]
-        return ref
-
-    def over(self, base: CellSpec) -> CellSpec:
-        """This cell's fields, falling back to ``base`` for those it does not set."""
-        mine = self.model_dump(exclude_unset=True, exclude_defaults=False)
-        merged = {**base.model_dump(exclude_unset=True), **mine}
-        return CellSpec.model_validate(merged)
-
-
-def _row_kind(value: Any) -> str:
-    if isinstance(value, CellSpec):
-        return "cell"
-    if isinstance(value, Mapping) and not _is_cell_mapping(value):
-        return "row"
-    return "cell"
-
-
-Row = Annotated[
-    Annotated[CellSpec, Tag("cell")] | Annotated[dict[str, CellSpec], Tag("row")],
-    Discriminator(_row_kind),
-]
-
-
-def split_key(key: str) -> list[str]:
-    """The ids a table key names: ``'silver, gold'`` -> ``['silver', 'gold']``."""
-    return [part.strip() for part in str(key).split(",") if part.strip()]
-
-
-class TargetKind(StrEnum):
-    """What a target promises."""
-
-    DURATION = "duration"
-    COMMITMENT = "commitment"
-    NONE = "none"
-
-
-class Target(_Frozen):
-    """The resolved target for one metric, plan and severity."""
-
-    metric: str
-    plan: str
-    severity: str
-    kind: TargetKind
-    within: Duration | None = None
-    commitment: str | None = None
-    clock: str = ALWAYS
-    start: StartRule = "opened"
-    clause: str | None = None
-
-    def __str__(self) -> str:
-        if self.kind is TargetKind.DURATION:
-            start = (
-                f", starting at next opening of {self.start.next_open}"
-                if isinstance(self.start, NextOpen)
-                else ""
-            )
-            return f"{self.within} on {self.clock}{start}"
-        if self.kind is TargetKind.COMMITMENT:
-            return f"commitment: {self.commitment}"
-        return "not applicable"
-
-
-class MetricSpec(_Frozen):
-    """One metric (response, resolution, update, ...) and its target table."""
-
-    title: str | None = Field(None, description="The document's name for this metric")
-    description: str | None = None
-    stop_event: str | None = Field(
-        None,
-        description="Event type that meets this metric (default: responded / resolved / updated)",
-    )
-    cadence: bool = Field(
-        False,
-        description="True for a periodic target: due a target after the last update (or response)",
-    )
-    pausable: bool = Field(False, description="Pause windows stop this metric's clock")
-    warning_fraction: float | None = Field(
-        None, gt=0, le=1, description="Overrides the policy's warning_fraction for this metric"
-    )
-    clause: str | None = None
-    clock: str | None = Field(None, description="Default clock for this table's cells")
-    start: StartRule | None = None
-    by_plan: dict[str, CellSpec] = Field(
-        default_factory=dict, description="Defaults per plan column"
-    )
-    by_severity: dict[str, CellSpec] = Field(
-        default_factory=dict, description="Defaults per severity row"
-    )
-    targets: dict[str, Row] = Field(
-        default_factory=dict,
-        description="Severity -> (plan -> cell), or severity -> cell for every plan. A cell "
-        "is a duration ('4h', '1 business day'), 'n/a', or {within|commitment, clock, start, "
-        "clause}. A key may name several severities (or plans) separated by commas",
-    )
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        """A row is a cell or a plan -> cell mapping; both may match a mapping, so anyOf."""
-        ref = handler(core_schema)
-        schema = handler.resolve_ref_schema(ref)
-        row = schema.get("properties", {}).get("targets", {}).get("additionalProperties", {})
-        if "oneOf" in row:
-            row["anyOf"] = row.pop("oneOf")
-        return ref
-
-    def rows(self) -> dict[str, dict[str, CellSpec] | CellSpec]:
-        """The target table with comma keys expanded: severity -> (plan -> cell) or cell."""
-        out: dict[str, dict[str, CellSpec] | CellSpec] = {}
-        for skey, row in self.targets.items():
-            for s in split_key(skey):
-                if isinstance(row, dict):
-                    out[s] = {p: cell for pkey, cell in row.items() for p in split_key(pkey)}
-                else:
-                    out[s] = row
-        return out
-
-
-def _is_cell_mapping(row: Mapping[str, Any]) -> bool:
-    return bool(set(row) & set(CellSpec.model_fields))
-
-
-class Plan(_Frozen):
-    """A support plan (tier)."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    description: str | None = None
-
-
-class Severity(_Frozen):
-    """A severity (priority) level."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    definition: str | None = None
-    examples: tuple[str, ...] = ()
-
-
-class Feature(_Frozen):
-    """A feature of the plans table: which plans include it, with an optional note per plan."""
-
-    name: str
-    plans: tuple[str, ...] | dict[str, str | None] = Field(
-        description="The plans that include it, or plan -> note (e.g. 'when required')"
-    )
-    clause: str | None = None
-
-    def notes(self) -> dict[str, str | None]:
-        """Plan id -> its note (``None`` when the plan simply includes the feature)."""
-        return dict(self.plans) if isinstance(self.plans, dict) else dict.fromkeys(self.plans)
-
-
-class Entitlement(_Frozen):
-    """What one plan includes."""
-
-    id: str
-    name: str
-    note: str | None = None
-
-
-class EscalationRule(_Frozen):
-    """Plans and severities a rule applies to (empty means all)."""
-
-    plans: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-
-    def matches(self, plan: str, severity: str) -> bool:
-        """Whether the rule covers this plan and severity (ids)."""
-        return (not self.plans or plan in self.plans) and (
-            not self.severities or severity in self.severities
-        )
-
-
-class EscalationSpec(_Frozen):
-    """Which breached metrics are escalated, and the exceptions."""
-
-    metrics: tuple[str, ...] = Field(description="Metrics whose breach is escalated")
-    exclude: tuple[EscalationRule, ...] = Field((), description="Plan/severity pairs not eligible")
-    contact: str | None = None
-    clause: str | None = None
-
-    def eligible(self, metric: str, plan: str, severity: str) -> bool:
-        """Whether a breach of ``metric`` (ids) for this plan and severity is escalated."""
-        return metric in self.metrics and not any(r.matches(plan, severity) for r in self.exclude)
-
-
-class IntakeItem(_Frozen):
-    """One item a support request should carry."""
-
-    id: str
-    description: str
-
-
-class IntakeSpec(_Frozen):
-    """What a support request must (required) and should (recommended) carry."""
-
-    clause: str | None = None
-    required: tuple[IntakeItem, ...] = ()
-    recommended: tuple[IntakeItem, ...] = ()
-
-
-class IntakeReport(_Frozen):
-    """The items a support request lacks."""
-
-    missing_required: tuple[IntakeItem, ...]
-    missing_recommended: tuple[IntakeItem, ...]
-
-    @property
-    def complete(self) -> bool:
-        """True when nothing required is missing."""
-        return not self.missing_required
-
-
-class Cause(_Frozen):
-    """An outage cause: counted as downtime, or excluded."""
-
-    counted: bool
-    description: str | None = None
-
-
-class CreditTier(_Frozen):
-    """A service credit: ``percent`` of the monthly fee when availability is below ``below``."""
-
-    below: Decimal = Field(description="Availability percentage threshold, e.g. 99.9")
-    percent: Decimal = Field(ge=0, le=100, description="Credit as a percentage of the fee")
-
-
-class Credits(_Frozen):
-    """Service credits for missing the availability target."""
-
-    kind: Literal["none", "discretionary", "tiered"] = "none"
-    plans: tuple[str, ...] = Field((), description="Plans eligible (empty: all)")
-    description: str | None = None
-    tiers: tuple[CreditTier, ...] = ()
-
-    @model_validator(mode="after")
-    def _tiers(self) -> Credits:
-        if self.kind == "tiered" and not self.tiers:
-            raise ValueError("tiered credits need tiers")
-        return self
-
-
-class AvailabilitySpec(_Frozen):
-    """A monthly availability target."""
-
-    target: Decimal = Field(description="Percentage, e.g. 99.9 (or '99.9%')")
-    period: Literal["month"] = "month"
-    timezone: str = "UTC"
-    clause: str | None = None
-    causes: dict[str, Cause] = Field(description="Outage causes by id")
-    credits: Credits = Field(default_factory=Credits)
-
-    @field_validator("target", mode="before")
-    @classmethod
-    def _percent(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            v = v.strip().removesuffix("%").strip()
-        return v
-
-    @field_validator("target")
-    @classmethod
-    def _range(cls, v: Decimal) -> Decimal:
-        if not Decimal(0) < v <= Decimal(100):
-            raise ValueError("availability target is a percentage between 0 and 100, e.g. 99.9")
-        return v
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v: str) -> str:
-        return Calendar._known_zone(v)
-
-
-class PauseWindowSpec(_Frozen):
-    """A pause window the policy itself defines: fixed, or recurring as an RFC 5545 RRULE."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-    rrule: str | None = Field(None, description="e.g. 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2'")
-    dtstart: datetime | None = Field(None, description="First occurrence (aware) for rrule")
-    duration: Duration | None = Field(None, description="Length of each occurrence")
-    description: str | None = None
-
-    @model_validator(mode="after")
-    def _shape(self) -> PauseWindowSpec:
-        fixed = self.start is not None and self.end is not None
-        recurring = (
-            self.rrule is not None and self.dtstart is not None and self.duration is not None
-        )
-        if fixed == recurring:
-            raise ValueError("a pause window is either {start, end} or {rrule, dtstart, duration}")
-        for t in (self.start, self.end, self.dtstart):
-            if t is not None and t.tzinfo is None:
-                raise ValueError(f"{t.isoformat()} has no time zone; write an offset such as Z")
-        if fixed and self.end <= self.start:  # type: ignore[operator]
-            raise ValueError("a pause window's end must be after its start")
-        return self
-
-
-class Example(_Frozen):
-    """A worked example inside a policy file, checked by ``slacalc check`` and pytest."""
-
-    name: str | None = None
-    opened: datetime = Field(description="When the ticket was opened (ISO 8601 with offset)")
-    plan: str
-    severity: str
-    metric: str = "response"
-    due: datetime | None = Field(
-        None, description="Expected due time; null when there is none (commitment, n/a)"
-    )
-    events: tuple[dict[str, Any], ...] = Field(
-        (), description="Ticket events ({type, at, ...}) for an evaluation example"
-    )
-    at: datetime | None = Field(
-        None, description="Evaluate at this instant (default: last event or opened)"
-    )
-    state: str | None = Field(None, description="Expected state of the metric at 'at'")
-
-    @model_validator(mode="after")
-    def _expects_something(self) -> Example:
-        if "due" not in self.model_fields_set and self.state is None:
-            raise ValueError("an example gives the expected 'due' (null for none) or 'state'")
-        for what, t in (("opened", self.opened), ("due", self.due), ("at", self.at)):
-            if t is not None and (t.tzinfo is None or t.utcoffset() is None):
-                raise ValueError(
-                    f"{what} {t.isoformat()} has no time zone; "
-                    f"write an offset, e.g. {t.isoformat()}Z"
-                )
-        return self
-
-    @property
-    def needs_evaluation(self) -> bool:
-        """True when the example is about a ticket's state (events, at, state)."""
-        return bool(self.events) or self.at is not None or self.state is not None
-
-
-class Policy(_Frozen):
+class Policy(Frozen):
     """One vendor's support agreement: calendars, plans, severities, metrics and targets."""
 
     __slots__ = ("_cache",)  # compiled look-ups, rebuilt on demand (never pickled)
@@ -799,7 +381,7 @@ def _names(policy: Policy, kind: str) -> NameIndex[Any]:
 def _targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
     cache = _cache(policy)
     if "targets" not in cache:
-        cache["targets"] = _compile_targets(policy)
+        cache["targets"] = compile_targets(policy.metrics, policy.plans, policy.severities)
     result: dict[tuple[str, str, str], Target] = cache["targets"]
     return result
 
@@ -865,60 +447,6 @@ def resolve(policy: Policy, plan: str, severity: str, metric: str) -> ResolvedTa
     memo[ids] = found
     memo[key] = found
     return found
-
-
-def _expand(table: Mapping[str, CellSpec]) -> dict[str, CellSpec]:
-    return {k: cell for key, cell in table.items() for k in split_key(key)}
-
-
-def _compile_targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
-    out: dict[tuple[str, str, str], Target] = {}
-    for m, spec in policy.metrics.items():
-        base = CellSpec.model_validate(
-            {
-                k: v
-                for k, v in (("clause", spec.clause), ("clock", spec.clock), ("start", spec.start))
-                if v is not None
-            }
-        )
-        by_plan, by_severity, rows = _expand(spec.by_plan), _expand(spec.by_severity), spec.rows()
-        for s in policy.severities:
-            row = rows.get(s)
-            for p in policy.plans:
-                cell = row.get(p) if isinstance(row, dict) else row
-                merged = base
-                if p in by_plan:
-                    merged = by_plan[p].over(merged)
-                if s in by_severity:
-                    merged = by_severity[s].over(merged)
-                if cell is None or cell.not_applicable:
-                    out[(m, p, s)] = Target(
-                        metric=m,
-                        plan=p,
-                        severity=s,
-                        kind=TargetKind.NONE,
-                        clause=cell.clause if cell is not None and cell.clause else merged.clause,
-                    )
-                    continue
-                merged = cell.over(merged)
-                if merged.not_applicable and merged.within is None and merged.commitment is None:
-                    out[(m, p, s)] = Target(
-                        metric=m, plan=p, severity=s, kind=TargetKind.NONE, clause=merged.clause
-                    )
-                    continue
-                kind = TargetKind.DURATION if merged.within is not None else TargetKind.COMMITMENT
-                out[(m, p, s)] = Target(
-                    metric=m,
-                    plan=p,
-                    severity=s,
-                    kind=kind,
-                    within=merged.within,
-                    commitment=merged.commitment,
-                    clock=merged.clock or ALWAYS,
-                    start=merged.start or "opened",
-                    clause=merged.clause,
-                )
-    return out
 
 
 def _check_policy(policy: Policy) -> None:
@@ -1017,7 +545,8 @@ def _check_policy(policy: Policy) -> None:
                     )
                 owner[label] = key
     # Compile once so a broken cell fails at load, not at first question.
-    for (m, p, s), target in _compile_targets(policy).items():
+    targets = compile_targets(policy.metrics, policy.plans, policy.severities)
+    for (m, p, s), target in targets.items():
         if target.kind is TargetKind.DURATION and target.within is not None:
             if target.within.is_business and target.clock == ALWAYS:
                 raise PolicyError(

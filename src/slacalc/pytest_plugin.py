@@ -26,7 +26,8 @@ import pytest
 
 from .checks import example_label, run_example
 from .errors import PolicyError
-from .policy import Example, Policy
+from .policy import Policy
+from .terms import Example
 
 MARKER = "policy.schema.json"
 _HEAD_LINES = 5

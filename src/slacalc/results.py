@@ -27,8 +27,9 @@ from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from .errors import UnknownNameError
 from .instants import from_us
-from .policy import ALWAYS, Policy, Target
+from .policy import Policy
 from .states import State
+from .targets import ALWAYS, Target
 
 if TYPE_CHECKING:
     from .calendar import Calendar

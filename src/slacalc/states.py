@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .policy import TargetKind
+from .targets import TargetKind
 
 __all__ = ["STATE_ORDER", "State", "state_for"]
 

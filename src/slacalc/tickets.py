@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import SlacalcError, TicketError, UnknownNameError
 from .instants import ensure_aware
-from .policy import PauseWindowSpec
+from .terms import PauseWindowSpec
 
 __all__ = ["Event", "EventType", "Ticket"]
 
