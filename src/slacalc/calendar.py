@@ -288,7 +288,7 @@ class Calendar(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            raise CalendarError(_describe(e)) from None
+            raise CalendarError(describe_validation(e)) from None
 
     @classmethod
     def from_yaml(cls, text: str) -> Calendar:
@@ -453,8 +453,8 @@ def _out(us: int, tz: tzinfo | None) -> datetime:
     return r if tz is UTC or tz is None else r.astimezone(tz)
 
 
-def _describe(e: ValidationError) -> str:
-    """One line per problem: ``key.path: message``."""
+def describe_validation(e: ValidationError) -> str:
+    """A pydantic error as our text: ``key.path: message`` per problem, joined by ``; ``."""
     lines = []
     for err in e.errors():
         loc = ".".join(str(p) for p in err["loc"])

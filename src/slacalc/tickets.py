@@ -12,6 +12,7 @@ from typing import Any, ClassVar, NoReturn, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .calendar import describe_validation
 from .errors import SlacalcError, TicketError, UnknownNameError
 from .instants import ensure_aware
 from .terms import PauseWindowSpec
@@ -38,12 +39,7 @@ def reraise(e: ValidationError, error: type[SlacalcError], what: str) -> NoRetur
         original = ctx.get("error")
         if isinstance(original, SlacalcError):
             raise original from None
-    parts = []
-    for err in e.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    raise error(f"{what}: " + "; ".join(parts)) from None
+    raise error(f"{what}: {describe_validation(e)}") from None
 
 
 class InputModel(BaseModel):
@@ -56,21 +52,25 @@ class InputModel(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as e:
-            reraise(e, self._error, f"invalid {type(self).__name__.lower()}")
+            self._reraise(e)
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as e:
-            reraise(e, cls._error, f"invalid {cls.__name__.lower()}")
+            cls._reraise(e)
 
     @classmethod
     def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as e:
-            reraise(e, cls._error, f"invalid {cls.__name__.lower()}")
+            cls._reraise(e)
+
+    @classmethod
+    def _reraise(cls, e: ValidationError) -> NoReturn:
+        reraise(e, cls._error, f"invalid {cls.__name__.lower()}")
 
 
 class Event(InputModel):
