@@ -211,6 +211,12 @@ class AvailabilitySpec(Frozen):
 
     @model_validator(mode="after")
     def _credit_causes(self) -> AvailabilitySpec:
+        if self.credits.causes and self.credits.kind != "discretionary":
+            raise PolicyError(
+                "causes make each outage of those causes eligible for a discretionary credit; "
+                "write kind: discretionary, or drop causes",
+                path="availability.credits.causes",
+            )
         for i, cause in enumerate(self.credits.causes):
             if cause not in self.causes:
                 raise PolicyError(
