@@ -424,13 +424,17 @@ def _report(
         excluded_downtime=_US * gone,
         remaining_budget=_US * (allowed_us - down),
         met=met,
-        credit=_credit(spec, plan, avail * 100)
-        if (by_cause if spec.credits.causes else not met)
-        else None,
+        credit=(
+            _credit(spec, plan, avail * 100)
+            if (by_cause if spec.credits.causes else not met)
+            else None
+        ),
         plan=plan,
         counted=tuple((from_us(s, tz), from_us(e, tz)) for s, e in counted),
         excluded=tuple((from_us(s, tz), from_us(e, tz)) for s, e in excluded),
-        eligible_outages=tuple(dict.fromkeys(by_cause)) if _plan_eligible(spec, plan) is not False else (),
+        eligible_outages=(
+            tuple(dict.fromkeys(by_cause)) if _plan_eligible(spec, plan) is not False else ()
+        ),
         clause=spec.clause,
     )
 

@@ -396,7 +396,8 @@ def check_provenance(
     try:
         raw = doc_file.read_bytes()
     except OSError:
-        return Provenance(shown, problems=(problem(f"no such document {shown}", ("source", "file")),))
+        missing = problem(f"no such document {shown}", ("source", "file"))
+        return Provenance(shown, problems=(missing,))
     problems: list[PolicyError] = []
     digest = hashlib.sha256(raw).hexdigest()
     if policy.source.sha256 is None:
