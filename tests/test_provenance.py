@@ -450,3 +450,10 @@ def test_esim_go_follow_up_is_a_commitment() -> None:
     assert t.kind is TargetKind.COMMITMENT and t.commitment is not None
     assert "once we believe your issue is resolved" in t.commitment
     assert policy.due(datetime(2026, 11, 20, tzinfo=UTC), "standard", "urgent", "follow_up") is None
+
+
+def test_the_keys_added_for_provenance_are_among_the_documented_keys() -> None:
+    # test_policy_docs checks every key the walk finds; make sure the walk finds these
+    from slacalc.loading import _all_field_names
+
+    assert {"file", "sha256", "observed", "causes", "clause"} <= set(_all_field_names())
