@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slacalc import PolicyError, bundled_policies, load_policy
 from slacalc.checks import (
@@ -26,6 +28,7 @@ from slacalc.checks import (
     check_paths,
     check_provenance,
     clause_problem,
+    quote_form,
 )
 from slacalc.cli import main
 from slacalc.durations import Duration
@@ -457,3 +460,40 @@ def test_the_keys_added_for_provenance_are_among_the_documented_keys() -> None:
     from slacalc.loading import _all_field_names
 
     assert {"file", "sha256", "observed", "causes", "clause"} <= set(_all_field_names())
+
+
+# ---- a property: any passage of a document is found -------------------------------------------
+
+LINES = st.lists(
+    st.text(alphabet="ab \u2019\u2013-'", min_size=0, max_size=12), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES, st.data())
+def test_any_passage_is_found_at_or_before_its_place(lines: list[str], data: st.DataObject) -> None:
+    text = "\n".join(lines)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    passage = text[start:end]
+    if not passage.split():
+        return
+    first = start + (len(passage) - len(passage.lstrip()))
+    doc = SourceText(text)
+    where = doc.find(passage)
+    assert where is not None
+    # the first occurrence wins: never later than the place the passage was taken from
+    assert where.line <= text.count("\n", 0, first) + 1 and where.line <= where.end_line
+    # the same passage cut in two and joined with "..." is found too, never spanning more
+    cut = data.draw(st.integers(0, len(passage)))
+    left, right = passage[:cut], passage[cut:]
+    if left.split() and right.split() and not left.endswith(".") and not right.startswith("."):
+        assert doc.find(f"{left} ... {right}") is not None
+
+
+@given(st.text(alphabet=st.sampled_from("ab.\u2019\u201c\u2014 \t\n\xa0\u2028"), max_size=30))
+def test_source_text_is_the_quote_form_of_the_document(text: str) -> None:
+    doc = SourceText(text)
+    assert doc.text == quote_form(text)
+    assert len(doc.lines) == len(doc.text)
+    assert doc.lines == sorted(doc.lines)

@@ -48,6 +48,7 @@ __all__ = [
     "check_provenance",
     "clause_problem",
     "example_label",
+    "quote_form",
     "run_example",
 ]
 
@@ -231,8 +232,9 @@ _QUANTITY = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*(?:business\s+)?[a-z]+", re.I
 class SourceText:
     """A source document read for quoting: normalised text, and the line of each character.
 
-    Whitespace runs become one space; typographic quotes and dashes become ``'``, ``"``
-    and ``-``. Case is kept.
+    Whitespace runs become one space (none at either end); typographic quotes and dashes
+    become ``'``, ``"`` and ``-``; case is kept. The text is ``quote_form`` of the document,
+    built a character at a time so each keeps its line.
     """
 
     def __init__(self, text: str, name: str = "<document>") -> None:
@@ -250,6 +252,9 @@ class SourceText:
                 continue
             chars.append(ch.translate(_QUOTES))
             lines.append(line)
+        if chars and chars[-1] == " ":
+            chars.pop()
+            lines.pop()
         self.text = "".join(chars)
         self.lines = lines
 
