@@ -40,7 +40,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return 0
 
 
-_SHOW_COLUMNS = ("metric", "plan", "severity", "target", "clock", "start", "clause", "line")
+_SHOW_COLUMNS = ("metric", "plan", "severity", "target", "clock", "start", "line", "clause")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -96,17 +96,14 @@ def cmd_show(args: argparse.Namespace) -> int:
                 "n/a" if r["kind"] == "none" else _short(str(r["within"] or r["commitment"])),
                 str(r["clock"] or "-"),
                 str(r["start"] or "-"),
-                str(r["clause"] or "-"),
                 str(r["where"] or "-"),
+                str(r["clause"] or "-"),
             ]
             for r in rows
         ]
-        # The clause is long: it goes last, after its line, and is not padded.
-        order = (0, 1, 2, 3, 4, 5, 7, 6)
-        head = [_SHOW_COLUMNS[i] for i in order]
-        body = [[row[i] for i in order] for row in table]
-        widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head) - 1)]
-        for row in [head, *body]:
+        # The clause is long: it goes last and is not padded.
+        widths = [max(len(x[i]) for x in [_SHOW_COLUMNS, *table]) for i in range(7)]
+        for row in [_SHOW_COLUMNS, *table]:
             cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
             print("  ".join([*cells, row[-1]]).rstrip())
     return 0
