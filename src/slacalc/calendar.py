@@ -151,6 +151,12 @@ class HolidayRules(BaseModel):
         return holidays_lib.country_holidays(self.country or "", observed=observed, **kwargs)
 
     def _country_holidays(self, *years: int) -> Mapping[date, str]:
+        """The country's dates in ``years`` that close the calendar, as ``observed`` says.
+
+        ``substitutes``: the package's list (observed days included) less each official date
+        all of whose holidays have a substitute, found by the name the package gives it
+        (``'Boxing Day (observed)'``) within a week of the official date.
+        """
         if self.country is None:
             return {}
         if self.observed != "substitutes":
@@ -163,22 +169,21 @@ class HolidayRules(BaseModel):
         listed = self._package_holidays(wider, observed=True)
         official = self._package_holidays(wider, observed=False)
         prefix, _, suffix = str(listed.observed_label).partition("%s")
-        names: dict[date, set[str]] = {d: set(n.split("; ")) for d, n in official.items()}
+        kept: dict[date, set[str]] = {d: set(n.split("; ")) for d, n in official.items()}
         for sub, label in listed.items():
             for name in label.split("; "):
-                if not (name.startswith(prefix) and name.endswith(suffix)) or name in names.get(
-                    sub, ()
-                ):
+                labelled = name.startswith(prefix) and name.endswith(suffix)
+                if not labelled or name in official.get(sub, "").split("; "):
                     continue
-                base = name[len(prefix) : len(name) - len(suffix)]
-                moved = [d for d, ns in names.items() if base in ns and abs((d - sub).days) <= 7]
+                holiday = name[len(prefix) : len(name) - len(suffix)]
+                moved = [d for d, ns in kept.items() if holiday in ns and abs((d - sub).days) <= 7]
                 if moved:
-                    names[min(moved, key=lambda d: abs((d - sub).days))].discard(base)
+                    kept[min(moved, key=lambda d: abs((d - sub).days))].discard(holiday)
         wanted = set(years)
         return {
             d: label
             for d, label in listed.items()
-            if d.year in wanted and (d not in names or names[d])
+            if d.year in wanted and (d not in kept or kept[d])
         }
 
     def holidays_for(self, *years: int) -> dict[date, str]:
