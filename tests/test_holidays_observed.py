@@ -38,6 +38,18 @@ def test_the_three_readings_of_christmas_2027_in_england() -> None:
     assert december(rules("actual"), 2026) == {date(2026, 12, 25), date(2026, 12, 26)}
 
 
+def test_a_date_that_is_a_substitute_and_moves_its_own_holiday() -> None:
+    # Scotland, 2006: 1 Jan (New Year's Day) is a Sunday, 2 Jan (New Year Holiday) a Monday.
+    # New Year's Day moves to Monday 2; the New Year Holiday to Tuesday 3.
+    def january(observed: str) -> set[int]:
+        rules = HolidayRules(country="GB", subdivision="SCT", observed=observed)
+        return {d.day for d in rules.holidays_for(2006) if d.month == 1 and d.day <= 7}
+
+    assert january("actual") == {1, 2}
+    assert january("both") == {1, 2, 3}
+    assert january("substitutes") == {2, 3}
+
+
 def test_a_substitute_in_the_year_before() -> None:
     us = HolidayRules(country="US", observed="substitutes")
     assert date(2021, 12, 31) in us.holidays_for(2021)
@@ -115,3 +127,19 @@ def test_observed_on_a_calendar_and_its_errors() -> None:
     with pytest.raises(PolicyError, match=r"calendars\.c\.holidays\.observed") as e:
         policy_from_text(text, "x.yaml")
     assert "substitutes" in str(e.value)
+
+
+@pytest.mark.parametrize(("country", "subdivision"), [("GB", "ENG"), ("GB", "SCT"), ("US", None)])
+def test_the_readings_agree_on_weekdays_and_nest(country: str, subdivision: str | None) -> None:
+    years = range(1995, 2041)
+
+    def closed(observed: str) -> set[date]:
+        rules = HolidayRules(country=country, subdivision=subdivision, observed=observed)
+        return set(rules.holidays_for(*years))
+
+    both, actual, subs = closed("both"), closed("actual"), closed("substitutes")
+    assert actual <= both and subs <= both and both == actual | subs
+    # the dates substitutes leave open are weekend days whose holiday moved
+    assert all(d.weekday() >= 5 for d in both - subs)
+    # so a Monday-Friday calendar closes the same days either way
+    assert {d for d in both if d.weekday() < 5} == {d for d in subs if d.weekday() < 5}

@@ -155,7 +155,9 @@ class HolidayRules(BaseModel):
 
         ``substitutes``: the package's list (observed days included) less each official date
         all of whose holidays have a substitute, found by the name the package gives it
-        (``'Boxing Day (observed)'``) within a week of the official date.
+        (``'Boxing Day (observed)'``) within a week of the official date; a date that is a
+        substitute itself stays (Scotland: 2 January is New Year's Day's substitute when the
+        1st is a Sunday, and its own holiday moves to the 3rd).
         """
         if self.country is None:
             return {}
@@ -170,11 +172,13 @@ class HolidayRules(BaseModel):
         official = self._package_holidays(wider, observed=False)
         prefix, _, suffix = str(listed.observed_label).partition("%s")
         kept: dict[date, set[str]] = {d: set(n.split("; ")) for d, n in official.items()}
+        substitutes: set[date] = set()
         for sub, label in listed.items():
             for name in label.split("; "):
                 labelled = name.startswith(prefix) and name.endswith(suffix)
                 if not labelled or name in official.get(sub, "").split("; "):
                     continue
+                substitutes.add(sub)
                 holiday = name[len(prefix) : len(name) - len(suffix)]
                 moved = [d for d, ns in kept.items() if holiday in ns and abs((d - sub).days) <= 7]
                 if moved:
@@ -183,7 +187,7 @@ class HolidayRules(BaseModel):
         return {
             d: label
             for d, label in listed.items()
-            if d.year in wanted and (d not in kept or kept[d])
+            if d.year in wanted and (d in substitutes or d not in kept or kept[d])
         }
 
     def holidays_for(self, *years: int) -> dict[date, str]:
