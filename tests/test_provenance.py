@@ -135,6 +135,9 @@ def target(kind: TargetKind, clause: str | None, **more: object) -> Target:
     return Target(metric="response", plan="p", severity="s", kind=kind, clause=clause, **more)
 
 
+BUSINESS = {"clock": "office"}
+
+
 @pytest.mark.parametrize(
     ("t", "ok"),
     [
@@ -156,10 +159,19 @@ def target(kind: TargetKind, clause: str | None, **more: object) -> Target:
                 TargetKind.DURATION,
                 "P3 \u2013 1 Business day",
                 within=Duration.parse("1 business day"),
+                **BUSINESS,
             ),
             True,
         ),
-        (target(TargetKind.DURATION, "4 business hours", within=Duration.parse("4h")), True),
+        (
+            target(
+                TargetKind.DURATION, "4 business hours", within=Duration.parse("4h"), **BUSINESS
+            ),
+            True,
+        ),
+        # business time stated, but the target runs 24x7
+        (target(TargetKind.DURATION, "4 business hours", within=Duration.parse("4h")), False),
+        (target(TargetKind.DURATION, "4 hours, 24/7", within=Duration.parse("4h")), True),
         (target(TargetKind.DURATION, None, within=Duration.parse("4h")), False),
         (
             target(

@@ -10,7 +10,8 @@ Provenance, for a policy whose ``source`` names its document as a text ``file`` 
 to the policy file): the file's SHA-256 equals ``source.sha256``; every ``clause:`` occurs in
 the document (whitespace, quote and dash styles normalised; ``...`` between parts that occur
 in that order, the shortest such passage); and every target's clause supports it: a
-duration is one the clause states, a commitment's words are in its clause, an N/A cell
+duration is one the clause states (and one it states in business time runs on a calendar,
+not ``always``), a commitment's words are in its clause, an N/A cell
 cites words that leave it empty (``N/A``, ``not applicable``, ...) or says
 ``clause: not in the document``. A clause inherited from a row, column or metric default
 must support the cell too, so a default that speaks of another cell fails.
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .durations import Duration
 from .errors import DurationError, PolicyError, SlacalcError
 from .policy import Policy
-from .targets import Target, TargetKind, split_key
+from .targets import ALWAYS, Target, TargetKind, split_key
 from .terms import Example
 
 if TYPE_CHECKING:
@@ -297,11 +298,12 @@ def _contains(words: list[str], within: list[str]) -> bool:
     return any(within[i : i + n] == words for i in range(len(within) - n + 1))
 
 
-def _quantities(clause: str) -> list[Duration]:
+def _quantities(clause: str) -> list[tuple[Duration, str]]:
+    """The durations a clause states, each with its words (read by the duration rules)."""
     out = []
     for m in _QUANTITY.finditer(clause):
         try:
-            out.append(Duration.parse(m.group(0)))
+            out.append((Duration.parse(m.group(0)), m.group(0)))
         except DurationError:
             continue
     return out
@@ -333,9 +335,15 @@ def clause_problem(target: Target) -> str | None:
         if _contains(_tokens(target.commitment or ""), _tokens(clause)):
             return None
         return f"commitment {target.commitment!r} is not in its clause {clause!r}"
-    if target.within is not None and target.within in _quantities(clause):
-        return None
-    return f"{target.within} is not a duration its clause states: {clause!r}"
+    stated = [words for d, words in _quantities(clause) if d == target.within]
+    if not stated:
+        return f"{target.within} is not a duration its clause states: {clause!r}"
+    if target.clock == ALWAYS and all("business" in w.lower() for w in stated):
+        return (
+            f"its clause states {stated[0]!r}, business time, but it runs on '{ALWAYS}' "
+            "(24x7); give the cell, row or metric a calendar as its clock"
+        )
+    return None
 
 
 def _clauses(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
