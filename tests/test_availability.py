@@ -42,7 +42,11 @@ def test_acceptance_case_and_fields():
     assert rep.allowed_downtime == timedelta(minutes=43, seconds=12)
     assert rep.remaining_budget == timedelta(minutes=13, seconds=12)
     assert rep.availability == (NOV - 30 * M) / NOV
-    assert rep.met is True and rep.credit is None
+    assert rep.met is True
+    # Smartix ties its discretionary credit to an outage of its own making, not to the month
+    assert rep.credit is not None and rep.credit.kind == "discretionary"
+    eligible = [(x.start, x.cause) for x in rep.eligible_outages]
+    assert eligible == [(z("2026-11-10T10:00"), "internal")]
     assert (
         rep.start == datetime(2026, 11, 1, tzinfo=rep.start.tzinfo)
         and str(rep.start.tzinfo) == "Europe/London"

@@ -53,6 +53,8 @@ def test_built_wheel_works_from_outside_the_checkout(tmp_path: Path) -> None:
     for name in policies:
         assert f"slacalc/policies/{name}" in names, f"{name} is not in the wheel"
     assert "slacalc/policies/policy.schema.json" in names
+    for doc in sorted((ROOT / "policies" / "sources").glob("*.txt")):
+        assert f"slacalc/policies/sources/{doc.name}" in names, f"{doc.name} is not in the wheel"
     assert "slacalc/py.typed" in names
     assert "slacalc/__init__.py" in names and "slacalc/_version.py" in names
     info = f"slacalc-{slacalc.__version__}.dist-info/"
@@ -100,6 +102,8 @@ def test_built_wheel_works_from_outside_the_checkout(tmp_path: Path) -> None:
         "--opened", "2026-11-20T16:30:00Z", cwd=elsewhere,
     ).stdout
     assert re.search(r"2026-11-23[T ]11:30(:00)?(Z|\+00:00)?", due), due
+    checked = run(slacalc_cmd, "check", cwd=elsewhere).stdout
+    assert "0 failed" in checked and "clauses not checked" not in checked, checked
     version = run(slacalc_cmd, "--version", cwd=elsewhere).stdout
     assert slacalc.__version__ in version
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from slacalc import Calendar, Policy, TargetKind, bundled_policies, load_policy
-from slacalc.checks import check_policy
+from slacalc.checks import NOT_IN_DOCUMENT, Provenance, check_policy, check_provenance
+from slacalc.loading import bundled_path
 from slacalc.policy import NextOpen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,11 +51,13 @@ def _hours(cal: Calendar) -> str:
 def render_policy(policy: Policy) -> list[str]:
     out = [f"## {policy.name} (`{policy.id}`)", ""]
     src = policy.source
+    prov = check_provenance(policy, bundled_path(policy.id))
     out.append(
         f"Source: `{src.document}`"
         + (f", {src.title}" if src.title else "")
         + (f" (published {src.published})" if src.published else "")
         + "."
+        + (f" Shipped as `policies/{src.file}`, sha256 `{src.sha256}`." if src.file else "")
     )
     out.append("")
     out += ["| plan | name | also called |", "|---|---|---|"]
@@ -76,6 +79,8 @@ def render_policy(policy: Policy) -> list[str]:
         for k, cal in policy.calendars.items():
             hol = cal.holidays
             holidays = " ".join(x for x in (hol.country, hol.subdivision) if x) or "none"
+            if hol.country and hol.observed != "both":
+                holidays += f" (observed: {hol.observed})"
             out.append(
                 f"| `{k}` | {cal.timezone} | {_hours(cal)} | {holidays} | {cal.business_day} |"
             )
@@ -96,7 +101,7 @@ def render_policy(policy: Policy) -> list[str]:
                 if clause and clause not in clauses:
                     clauses.append(clause)
         if clauses:
-            out += ["", "Clauses:", ""] + [f"- {_esc(c)}" for c in clauses]
+            out += ["", "Clauses:", ""] + [f"- {_clause(prov, c)}" for c in clauses]
     if policy.escalation is not None:
         esc = policy.escalation
         metrics = ", ".join(f"`{m}`" for m in esc.metrics)
@@ -147,6 +152,11 @@ def render_policy(policy: Policy) -> list[str]:
             "",
             f"Service credits: {cr.kind}"
             + (f", for {', '.join(cr.plans)}" if cr.plans else "")
+            + (
+                f"; each outage caused by {', '.join(cr.causes)} is eligible"
+                if cr.causes
+                else ""
+            )
             + ".",
         ]
     if policy.preconditions:
@@ -156,6 +166,13 @@ def render_policy(policy: Policy) -> list[str]:
     ]
     out.append("")
     return out
+
+
+def _clause(prov: Provenance, clause: str) -> str:
+    if clause == NOT_IN_DOCUMENT:
+        return f"*{NOT_IN_DOCUMENT}*: the n/a cells the document says nothing about"
+    where = prov.where(clause)
+    return _esc(clause) + (f" ({where})" if where else "")
 
 
 def render_doc() -> str:
@@ -169,7 +186,9 @@ def render_doc() -> str:
         "number comes from the vendor's document; every reading that is ours is listed under",
         "*Assumptions*. A cell reads `duration on clock`: `always` is the 24x7 wall clock, other",
         "clocks are the policy's calendars; `n/a` means no target, `commitment` a promise in words",
-        "with no due time. Names are matched case-insensitively by id, name or alias.",
+        "with no due time. Names are matched case-insensitively by id, name or alias. Each",
+        "clause is quoted from the vendor's document, shipped in `policies/sources/`; `...` joins",
+        "parts of one passage, and the lines are where `slacalc check` finds it.",
         "",
     ]
     for pid in bundled_policies():
@@ -330,9 +349,13 @@ def test_esim_go_and_smartix() -> None:
         "google_wallet",
         "apple_wallet",
         "push_notifications",
+        "third_party",
+        "misuse",
         "force_majeure",
     }
     assert av.credits.kind == "discretionary" and av.credits.plans == ("monthly", "enterprise")
+    assert av.credits.causes == ("internal",)
+    assert any('"generally"' in a for a in s.assumptions)
     assert s.clock("business").business_day_length == 8 * H
 
 

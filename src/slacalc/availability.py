@@ -1,5 +1,9 @@
 """Monthly availability: outages in, downtime, budget, met and service credit out.
 
+Credits follow a missed month, or, when the policy's ``credits.causes`` names causes (Smartix:
+``internal``), each outage of those causes in the month: the report lists them as
+``eligible_outages`` and carries the credit whether or not the month met its target.
+
 Rules (``docs/evaluation.md``, from the shared ``semantics.md``): a month runs from local
 midnight on the 1st to local midnight on the 1st of the next month in the policy's
 availability time zone, measured in real seconds (a DST month is an hour shorter or longer).
@@ -123,6 +127,11 @@ class AvailabilityReport(BaseModel):
     excluded: tuple[tuple[datetime, datetime], ...] = Field(
         (), description="Excluded downtime, merged"
     )
+    eligible_outages: tuple[Outage, ...] = Field(
+        (),
+        description="Outages in the month whose cause makes them eligible for a credit "
+        "(credits.causes), as given; empty when the plan is not eligible",
+    )
     clause: str | None = None
 
     @property
@@ -152,6 +161,11 @@ class AvailabilityReport(BaseModel):
         lines.append(
             f"{'Met' if self.met else 'Missed'}: remaining budget {fmt_td(self.remaining_budget)}"
         )
+        for o in self.eligible_outages:
+            lines.append(
+                f"Eligible for a credit: {o.start.isoformat()} -> {o.end.isoformat()} "
+                f"({o.cause})"
+            )
         if self.credit is not None:
             lines.append(f"Credit: {self.credit}")
         return "\n".join(f"{i}. {x}" for i, x in enumerate(lines, 1))
@@ -214,6 +228,11 @@ class AvailabilitySummary(BaseModel):
         """Over the whole span (not the mean of the months)."""
         total = self.length // _US
         return float(Fraction(total - self.counted_downtime // _US, total)) if total else 1.0
+
+    @property
+    def eligible_outages(self) -> tuple[Outage, ...]:
+        """The outages eligible for a credit in any of the months, each once, in order."""
+        return tuple(dict.fromkeys(o for r in self.months for o in r.eligible_outages))
 
     @property
     def months_met(self) -> int:
@@ -329,11 +348,17 @@ def _outages(items: Iterable[Outage | Mapping[str, Any]]) -> list[Outage]:
     return out
 
 
+def _plan_eligible(spec: AvailabilitySpec, plan: str | None) -> bool | None:
+    """Whether ``plan`` may get credits (``None``: the credits name plans, no plan given)."""
+    c = spec.credits
+    return None if plan is None and c.plans else (not c.plans or plan in c.plans)
+
+
 def _credit(spec: AvailabilitySpec, plan: str | None, percent: Fraction) -> Credit | None:
     c = spec.credits
     if c.kind == "none":
         return None
-    eligible = None if plan is None and c.plans else (not c.plans or plan in c.plans)
+    eligible = _plan_eligible(spec, plan)
     if c.kind == "discretionary":
         return Credit(
             kind="discretionary", eligible=eligible, plans=c.plans, description=c.description
@@ -368,11 +393,13 @@ def _report(
     lo, hi = to_us(start), to_us(end)
     counted_raw: list[Window] = []
     excluded_raw: list[Window] = []
+    by_cause: list[Outage] = []
     for o in outages:
         key = _cause(spec, o.cause)
-        (counted_raw if spec.causes[key].counted else excluded_raw).append(
-            (to_us(o.start), to_us(o.end))
-        )
+        window = (to_us(o.start), to_us(o.end))
+        (counted_raw if spec.causes[key].counted else excluded_raw).append(window)
+        if key in spec.credits.causes and window[0] < hi and window[1] > lo:
+            by_cause.append(o)
     excluded = list(_clip(merge_windows(excluded_raw), lo, hi))
     counted = _subtract(list(_clip(merge_windows(counted_raw), lo, hi)), excluded)
     length = hi - lo
@@ -397,10 +424,17 @@ def _report(
         excluded_downtime=_US * gone,
         remaining_budget=_US * (allowed_us - down),
         met=met,
-        credit=None if met else _credit(spec, plan, avail * 100),
+        credit=(
+            _credit(spec, plan, avail * 100)
+            if (by_cause if spec.credits.causes else not met)
+            else None
+        ),
         plan=plan,
         counted=tuple((from_us(s, tz), from_us(e, tz)) for s, e in counted),
         excluded=tuple((from_us(s, tz), from_us(e, tz)) for s, e in excluded),
+        eligible_outages=(
+            tuple(dict.fromkeys(by_cause)) if _plan_eligible(spec, plan) is not False else ()
+        ),
         clause=spec.clause,
     )
 

@@ -7,9 +7,9 @@ The model is the data (immutable, validated, serialisable); questions are answer
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays as holidays_lib
@@ -73,7 +73,12 @@ Intervals = Annotated[list[IntervalText], BeforeValidator(_listify)]
 class HolidayRules(BaseModel):
     """Public holidays: a country (and subdivision) from ``holidays``, plus and minus dates.
 
-    A holiday closes the intervals that start on that local date.
+    A holiday closes the intervals that start on that local date. ``observed`` says which of
+    the country's dates close it: ``both`` (default) the official dates and their observed
+    substitutes, as the ``holidays`` package lists them; ``actual`` only the official dates
+    (the package's ``observed=False``); ``substitutes`` the days taken off, that is every
+    date except an official date whose holiday moved to a substitute (a name the package
+    marks ``(observed)``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -88,6 +93,12 @@ class HolidayRules(BaseModel):
     )
     categories: tuple[str, ...] | None = Field(
         None, description="holidays categories, e.g. ['public', 'bank']; default: the package's"
+    )
+    observed: Literal["substitutes", "actual", "both"] = Field(
+        "both",
+        description="Which of the country's dates close: 'both' (default) official dates and "
+        "observed substitutes; 'actual' official dates only; 'substitutes' the days taken off "
+        "(an official date whose holiday moved to a substitute stays open)",
     )
     dates: tuple[date, ...] = Field((), description="Extra closed dates")
     remove: tuple[date, ...] = Field((), description="Dates to drop from the country's list")
@@ -133,14 +144,51 @@ class HolidayRules(BaseModel):
                 )
         return self
 
-    def _country_holidays(self, *years: int) -> Mapping[date, str]:
-        if self.country is None:
-            return {}
-        kwargs: dict[str, Any] = {"subdiv": self.subdivision, "years": years}
+    def _package_holidays(self, years: Iterable[int], *, observed: bool) -> Any:
+        kwargs: dict[str, Any] = {"subdiv": self.subdivision, "years": tuple(years)}
         if self.categories is not None:
             kwargs["categories"] = self.categories
-        result: Mapping[date, str] = holidays_lib.country_holidays(self.country, **kwargs)
-        return result
+        return holidays_lib.country_holidays(self.country or "", observed=observed, **kwargs)
+
+    def _country_holidays(self, *years: int) -> Mapping[date, str]:
+        """The country's dates in ``years`` that close the calendar, as ``observed`` says.
+
+        ``substitutes``: the package's list (observed days included) less each official date
+        all of whose holidays have a substitute, found by the name the package gives it
+        (``'Boxing Day (observed)'``) within a week of the official date; a date that is a
+        substitute itself stays (Scotland: 2 January is New Year's Day's substitute when the
+        1st is a Sunday, and its own holiday moves to the 3rd).
+        """
+        if self.country is None:
+            return {}
+        if self.observed != "substitutes":
+            found: Mapping[date, str] = self._package_holidays(
+                years, observed=self.observed == "both"
+            )
+            return found
+        # A substitute can fall in the year before or after its official date.
+        wider = sorted({y + k for y in years for k in (-1, 0, 1)})
+        listed = self._package_holidays(wider, observed=True)
+        official = self._package_holidays(wider, observed=False)
+        prefix, _, suffix = str(listed.observed_label).partition("%s")
+        kept: dict[date, set[str]] = {d: set(n.split("; ")) for d, n in official.items()}
+        substitutes: set[date] = set()
+        for sub, label in listed.items():
+            for name in label.split("; "):
+                labelled = name.startswith(prefix) and name.endswith(suffix)
+                if not labelled or name in official.get(sub, "").split("; "):
+                    continue
+                substitutes.add(sub)
+                holiday = name[len(prefix) : len(name) - len(suffix)]
+                moved = [d for d, ns in kept.items() if holiday in ns and abs((d - sub).days) <= 7]
+                if moved:
+                    kept[min(moved, key=lambda d: abs((d - sub).days))].discard(holiday)
+        wanted = set(years)
+        return {
+            d: label
+            for d, label in listed.items()
+            if d.year in wanted and (d in substitutes or d not in kept or kept[d])
+        }
 
     def holidays_for(self, *years: int) -> dict[date, str]:
         """Holiday dates and names in the given years, extras added and removals applied."""

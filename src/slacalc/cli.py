@@ -10,9 +10,11 @@ Other modules add subcommands through ``slacalc.cli_analysis.add_subcommands(sub
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ._version import __version__
 from .errors import SlacalcError
@@ -22,16 +24,99 @@ __all__ = ["build_parser", "main"]
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
-    """List the bundled policies."""
-    from .loading import bundled_policies, load_policy
+    """List the policies of a folder (default: the bundled ones)."""
+    from .loading import bundled_policies, load_policies, load_policy
 
-    ids = bundled_policies()
-    width = max(map(len, ids), default=0)
-    for pid in ids:
-        policy = load_policy(pid)
+    if args.folder is None:
+        found = {pid: load_policy(pid) for pid in bundled_policies()}
+    else:
+        found = dict(sorted(load_policies(args.folder).items()))
+        if not found:
+            raise SlacalcError(f"no policy files (*.yaml, *.yml) in {args.folder}")
+    width = max(map(len, found), default=0)
+    for pid, policy in found.items():
         plans = ", ".join(policy.plans)
         print(f"{pid:<{width}}  {policy.name}  (plans: {plans})")
     return 0
+
+
+_SHOW_COLUMNS = ("metric", "plan", "severity", "target", "clock", "start", "line", "clause")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print the resolved target table: plan x severity x metric, with clauses and lines."""
+    from .checks import check_provenance
+    from .loading import bundled_path, load_policy
+    from .targets import TargetKind
+
+    policy = load_policy(args.policy)
+    given = Path(args.policy)
+    provenance = check_provenance(
+        policy, given if given.is_file() else bundled_path(policy.id)
+    )
+    rows = []
+    for t in policy.targets():
+        where = provenance.where(t.clause)
+        rows.append(
+            {
+                "metric": t.metric,
+                "plan": t.plan,
+                "severity": t.severity,
+                "kind": t.kind.value,
+                "target": str(t),
+                "within": None if t.within is None else str(t.within),
+                "commitment": t.commitment,
+                "clock": t.clock if t.kind is TargetKind.DURATION else None,
+                "start": _start_text(t.start) if t.kind is TargetKind.DURATION else None,
+                "clause": t.clause,
+                "line": None if where is None else where.line,
+                "end_line": None if where is None else where.end_line,
+                "where": "" if where is None else str(where),
+            }
+        )
+    if args.format == "json":
+        doc = {
+            "policy": policy.id,
+            "name": policy.name,
+            "document": provenance.document,
+            "targets": [{k: v for k, v in r.items() if k != "where"} for r in rows],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        fields = [k for k in rows[0] if k != "where"] if rows else []
+        writer = csv.DictWriter(sys.stdout, fields, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = [
+            [
+                str(r["metric"]),
+                str(r["plan"]),
+                str(r["severity"]),
+                "n/a" if r["kind"] == "none" else _short(str(r["within"] or r["commitment"])),
+                str(r["clock"] or "-"),
+                str(r["start"] or "-"),
+                str(r["where"] or "-"),
+                str(r["clause"] or "-"),
+            ]
+            for r in rows
+        ]
+        # The clause is long: it goes last and is not padded.
+        widths = [max(len(x[i]) for x in [_SHOW_COLUMNS, *table]) for i in range(7)]
+        for row in [_SHOW_COLUMNS, *table]:
+            cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+            print("  ".join([*cells, row[-1]]).rstrip())
+    return 0
+
+
+def _short(text: str, width: int = 36) -> str:
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def _start_text(start: object) -> str:
+    from .targets import NextOpen
+
+    return f"next_open {start.next_open}" if isinstance(start, NextOpen) else str(start)
 
 
 def cmd_due(args: argparse.Namespace) -> int:
@@ -64,7 +149,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths: list[str] = list(args.paths)
     if not paths:
         paths = [str(bundled_path(pid)) for pid in bundled_policies()]
-    failed = files = passed = skipped = 0
+    failed = files = passed = skipped = clauses = 0
     for report in check_paths(paths):
         files += 1
         if report.error is not None:
@@ -75,15 +160,32 @@ def cmd_check(args: argparse.Namespace) -> int:
         bad = [o for o in report.outcomes if o.status == "failed"]
         passed += sum(o.status == "passed" for o in report.outcomes)
         skipped += sum(o.status == "skipped" for o in report.outcomes)
-        failed += len(bad)
-        mark = "ok  " if not bad else "FAIL"
-        print(f"{mark} {report.path}: {report.policy.id}, {len(report.outcomes)} examples")
+        prov = report.provenance
+        problems = prov.problems if prov is not None else ()
+        failed += len(bad) + len(problems)
+        if prov is not None and prov.checked:
+            clauses += len(prov.found)
+            source = f"{len(prov.found)} clauses found in {prov.document}"
+        else:
+            source = "clauses not checked (no source.file)"
+        mark = "ok  " if report.ok else "FAIL"
+        print(
+            f"{mark} {report.path}: {report.policy.id}, {len(report.outcomes)} examples, {source}"
+        )
         for o in report.outcomes:
             if o.status == "failed" or (args.verbose and o.status == "skipped"):
                 print(f"     {o.status}: {o.label}: {o.message}")
+        for problem in problems:
+            print(f"     clause: {problem}")
+        if args.verbose and prov is not None:
+            for clause, where in prov.found.items():
+                print(f"     {where}: {clause}")
     if files == 0:
         raise SlacalcError("no policy files found in " + ", ".join(paths))
-    print(f"{files} files, {passed} examples passed, {failed} failed, {skipped} skipped")
+    print(
+        f"{files} files, {passed} examples passed, {failed} failed, {skipped} skipped, "
+        f"{clauses} clauses found in their documents"
+    )
     return 1 if failed else 0
 
 
@@ -115,8 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slacalc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("policies", help="list the bundled policies")
+    p = sub.add_parser("policies", help="list the policies of a folder (default: bundled)")
+    p.add_argument("folder", nargs="?", help="a folder of policy files (default: the bundled)")
     p.set_defaults(func=cmd_policies)
+
+    p = sub.add_parser("show", help="the resolved target table, with clauses and their lines")
+    p.add_argument("policy", help="a bundled policy id (see 'slacalc policies') or a YAML file")
+    p.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="default: table"
+    )
+    p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("due", help="when a target falls due")
     p.add_argument("policy", help="a bundled policy id (see 'slacalc policies') or a YAML file")
@@ -133,7 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate policy files and run their examples")
     p.add_argument("paths", nargs="*", help="files or folders (default: the bundled policies)")
-    p.add_argument("-v", "--verbose", action="store_true", help="also list skipped examples")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also list skipped examples and where each clause is in its document",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a policy file")

@@ -29,12 +29,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import PolicyError, SlacalcError, UnknownNameError
+from .names import NameIndex
 from .policy import Policy
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
     "YamlDocument",
+    "bundled_id",
     "bundled_path",
     "bundled_policies",
     "load_policies",
@@ -516,12 +518,16 @@ def bundled_policies() -> list[str]:
     )
 
 
+def bundled_id(name: str) -> str:
+    """The bundled policy id for ``name``, matched like plan and severity names
+    (``'eSIM Go'``, ``'esim-go'``); ``UnknownNameError`` lists the bundled ids."""
+    return NameIndex("policy", ((pid, (), pid) for pid in bundled_policies())).resolve(name)
+
+
 def bundled_path(policy_id: str) -> Traversable:
     """The bundled file of ``policy_id``; ``UnknownNameError`` lists the bundled ids."""
     ids = bundled_policies()
-    key = policy_id.strip().lower()
-    if key not in ids:
-        raise UnknownNameError("policy", policy_id, ids)
+    key = bundled_id(policy_id)
     for suffix in _SUFFIXES:
         candidate = _bundled_dir() / f"{key}{suffix}"
         if candidate.is_file():
@@ -550,7 +556,7 @@ def load_policy(id_or_path: str | os.PathLike[str]) -> Policy:
     if _is_path(id_or_path):
         path = Path(id_or_path)
         return policy_from_text(_read(path, str(id_or_path)), str(id_or_path))
-    return _load_bundled(str(id_or_path).strip().lower())
+    return _load_bundled(bundled_id(str(id_or_path)))
 
 
 def policy_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

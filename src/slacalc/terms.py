@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from ._frozen import Frozen
 from .calendar import Calendar
 from .durations import Duration
+from .errors import PolicyError
 
 __all__ = [
     "AvailabilitySpec",
@@ -41,6 +42,14 @@ class Source(Frozen):
     title: str | None = None
     url: str | None = None
     published: date | None = Field(None, description="Date the vendor published or last updated it")
+    file: str | None = Field(
+        None,
+        description="The document as a UTF-8 text file, relative to the policy file; "
+        "slacalc check finds every clause in it",
+    )
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of that file (64 hex digits)"
+    )
 
 
 class Plan(Frozen):
@@ -140,6 +149,7 @@ class Cause(Frozen):
 
     counted: bool
     description: str | None = None
+    clause: str | None = None
 
 
 class CreditTier(Frozen):
@@ -154,7 +164,13 @@ class Credits(Frozen):
 
     kind: Literal["none", "discretionary", "tiered"] = "none"
     plans: tuple[str, ...] = Field((), description="Plans eligible (empty: all)")
+    causes: tuple[str, ...] = Field(
+        (),
+        description="Outage causes that make each such outage eligible for a credit, "
+        "whether or not the month missed its target (empty: credits follow a missed month)",
+    )
     description: str | None = None
+    clause: str | None = None
     tiers: tuple[CreditTier, ...] = ()
 
     @model_validator(mode="after")
@@ -192,6 +208,22 @@ class AvailabilitySpec(Frozen):
     @classmethod
     def _zone(cls, v: str) -> str:
         return Calendar._known_zone(v)
+
+    @model_validator(mode="after")
+    def _credit_causes(self) -> AvailabilitySpec:
+        if self.credits.causes and self.credits.kind != "discretionary":
+            raise PolicyError(
+                "causes make each outage of those causes eligible for a discretionary credit; "
+                "write kind: discretionary, or drop causes",
+                path="availability.credits.causes",
+            )
+        for i, cause in enumerate(self.credits.causes):
+            if cause not in self.causes:
+                raise PolicyError(
+                    f"unknown cause {cause!r}; causes: {', '.join(map(repr, self.causes))}",
+                    path=f"availability.credits.causes.{i}",
+                )
+        return self
 
 
 class PauseWindowSpec(Frozen):
