@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from . import pausing
+from . import isotext, pausing
 from .errors import NaiveDatetimeError, TicketError, UnknownNameError
 from .instants import ensure_aware, to_us
 
@@ -358,8 +358,10 @@ def _parse_text(col: pd.Series, name: str, zone: ZoneInfo | None, problems: _Pro
         s = col.astype("string")
     else:  # datetimes in an object column (rare): their ISO form carries the offset if any
         s = col.map(_iso, na_action="ignore").astype("string")
-    has_off = np.asarray(s.str.contains(_HAS_OFFSET, na=False), dtype=bool)
-    aware = pd.to_datetime(s.where(has_off), format="ISO8601", utc=True, errors="coerce")
+    parsed = isotext.parse(s)
+    has_off = parsed.offset
+    read_us = np.where(has_off, parsed.us, _NAT)
+    aware = pd.Series(read_us.view("M8[us]"), index=col.index).dt.tz_localize("UTC")
     naive_rows = present & ~has_off
     if naive_rows.any():
         if zone is None:
