@@ -4,7 +4,7 @@
 is imported only when a command runs, so the rest of the CLI works without the extra.
 
 Input: a tickets file (CSV, JSON, JSON lines) with optional ``--events`` file, or a helpdesk
-export read through ``--mapping``; the readers (``slacalc.readers``, ``slacalc.mappings``)
+export read through ``--mapping``; the readers (``slacalc.readers``, ``slacalc.exports``)
 make one tickets table and one events table, and ``slacalc.tables.evaluate_tables`` routes
 rows to their policies and calls the engine. A bad row stops the run with one line naming
 the file's line (exit 1); with ``--errors mark`` bad rows are marked ``invalid``, counted,
@@ -167,7 +167,7 @@ def read_input(args: argparse.Namespace) -> tuple[Tables, str | None]:
     _pandas()
     _, path = _inputs(args)
     if args.mapping:
-        from .mappings import load_mapping, read_export
+        from .exports import load_mapping, read_export
 
         mapping = load_mapping(args.mapping)
         return read_export(mapping, path, args.events), mapping.times.timezone
