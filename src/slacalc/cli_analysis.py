@@ -319,12 +319,13 @@ def _emit(out: pd.DataFrame, fmt: str, table: Callable[[], str]) -> None:
         _write(lambda s: s.write(table() + "\n"))
         return
     plain = plain_columns(out)
-    if plain.index.name is not None:
+    if any(name is not None for name in plain.index.names):
         plain = plain.reset_index()
     if fmt == "csv":
         _write(lambda s: plain.to_csv(s, index=False))
     elif fmt == "jsonl":
-        _write(lambda s: s.write(plain.to_json(orient="records", lines=True) + "\n"))
+        text = plain.to_json(orient="records", lines=True)
+        _write(lambda s: s.write(text if text.endswith("\n") or not text else text + "\n"))
     else:
         _write(lambda s: s.write(plain.to_json(orient="records", indent=2) + "\n"))
 

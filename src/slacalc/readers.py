@@ -154,7 +154,8 @@ def read_records(path: Path) -> tuple[list[Any], list[int]]:
     """JSON (an array, or an object holding one) or JSON lines: items and their numbers."""
     text = _text(path)
     stripped = text.lstrip()
-    if stripped.startswith(("[", "{")) and not _is_json_lines(stripped):
+    lines_suffix = path.suffix.lower() in (".jsonl", ".ndjson")
+    if stripped.startswith(("[", "{")) and not lines_suffix and not _is_json_lines(stripped):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
