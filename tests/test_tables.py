@@ -136,7 +136,7 @@ def test_cli_report_csv_and_json_keep_grouping_columns(mixed, capsys):
 
 
 def test_cli_evaluate_durations_in_seconds_and_iso_instants(mixed, capsys):
-    code, out, _ = run(
+    _, out, _ = run(
         capsys,
         "evaluate",
         mixed,

@@ -240,7 +240,7 @@ def _progress(total: int, args: argparse.Namespace, stream: TextIO | None = None
     if args.no_progress or not out.isatty():
         return None
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return None
     return _Bar(tqdm(total=total, unit=" rows", file=out, mininterval=0.2, leave=False))
@@ -269,7 +269,7 @@ def plain_columns(out: pd.DataFrame) -> pd.DataFrame:
     pd = _pandas()
     import numpy as np
 
-    plain = pd.DataFrame(index=out.index)
+    plain: pd.DataFrame = pd.DataFrame(index=out.index)
     for col in out.columns:
         series = out[col]
         dtype = series.dtype
@@ -298,8 +298,8 @@ def _iso(series: Any) -> Any:
         whole = bool(((raw.view(np.int64) % 1_000_000) == 0).all())
         text = np.datetime_as_string(raw, unit="s" if whole else "us")
         text = np.char.add(text.astype("U32"), "Z")
-        missing = np.asarray(series.isna(), dtype=bool)
-        return pd.Series(np.where(missing, None, text), index=series.index, dtype=object)
+        shown = pd.Series(text, index=series.index, dtype=object)
+        return shown.where(series.notna(), None)
     return series.map(lambda v: v.isoformat(), na_action="ignore")
 
 
