@@ -266,25 +266,26 @@ def _summary(out: pd.DataFrame, path: Path) -> None:
 
 def plain_columns(out: pd.DataFrame) -> pd.DataFrame:
     """The table as CSV/JSON sees it: ISO 8601 instants, ``*_seconds`` durations, text states."""
-    pd = _pandas()
+    pdm = _pandas()
     import numpy as np
 
-    plain: pd.DataFrame = pd.DataFrame(index=out.index)
+    plain: Any = pdm.DataFrame(index=out.index)
     for col in out.columns:
         series = out[col]
         dtype = series.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype):
+        if isinstance(dtype, pdm.DatetimeTZDtype):
             plain[col] = _iso(series)
-        elif pd.api.types.is_timedelta64_dtype(dtype):
+        elif pdm.api.types.is_timedelta64_dtype(dtype):
             us = series.dt.as_unit("us").to_numpy().view(np.int64)
             seconds = np.where(series.isna(), np.nan, us / 1e6)
             name = str(col).removesuffix("_seconds") + "_seconds"
             plain[name] = seconds
-        elif isinstance(dtype, pd.CategoricalDtype):
+        elif isinstance(dtype, pdm.CategoricalDtype):
             plain[col] = series.astype(object).where(series.notna(), None)
         else:
             plain[col] = series
-    return plain
+    table: pd.DataFrame = plain
+    return table
 
 
 def _iso(series: Any) -> Any:
