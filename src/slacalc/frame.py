@@ -219,16 +219,21 @@ def output_columns(policy: Policy) -> list[str]:
 
 def frame_meta(
     policy: Policy,
-    df: pd.DataFrame,
+    df: Any,
     errors: Literal["raise", "mark"] = "raise",
     tz: str | None = None,
 ) -> pd.DataFrame:
     """The empty output frame (schema) ``evaluate_frame`` gives for input like ``df``.
 
-    Pass it as ``meta=`` to ``dask.dataframe.DataFrame.map_partitions``.
+    ``df`` is a pandas frame, or any frame with ``dtypes`` (a dask frame). Pass the answer
+    as ``meta=`` to ``dask.dataframe.DataFrame.map_partitions``.
     """
+    if isinstance(df, pd.DataFrame):
+        empty = df.iloc[:0]
+    else:
+        empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in df.dtypes.items()})
     return evaluate_frame(
-        policy, df.iloc[:0], at=datetime(2000, 1, 1, tzinfo=UTC), errors=errors, tz=tz
+        policy, empty, at=datetime(2000, 1, 1, tzinfo=UTC), errors=errors, tz=tz
     )
 
 
