@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -486,11 +486,12 @@ def _history_events(
 
 
 def _sort_key(iso: str) -> Any:
+    """Time order of export instants (a wall time without offset is ordered as UTC)."""
     try:
         t = datetime.fromisoformat(iso)
     except ValueError:
         return (1, iso)
-    return (0, t.timestamp() if t.tzinfo else t.isoformat())
+    return (0, (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp())
 
 
 def _responds(rule: Responded, chain: list[Any], ticket: dict[str, Any] | None) -> bool:

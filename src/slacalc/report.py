@@ -244,14 +244,16 @@ def compliance(
         keys = ["group"]
     grouped = frame.groupby(keys, sort=True, dropna=False)
     out = grouped[["tickets", "met", "missed", "breached", "open", "invalid"]].sum()
+    if keys == ["group"] and len(out) == 0:  # nothing to count: still one 'all' row
+        out = out.reindex(pd.Index(["all"], name="group"), fill_value=0)
     decided_n = out["met"] + out["missed"] + out["breached"]
     out["met_rate"] = (out["met"] / decided_n.where(decided_n > 0)).astype(float)
     out["late_rate"] = 1.0 - out["met_rate"]
-    out["median_elapsed"] = grouped["time"].median().dt.round("s")
-    out["p90_elapsed"] = grouped["time"].quantile(0.9).dt.round("s")
-    out["median_target"] = grouped["target"].median()
-    out["median_share_of_target"] = grouped["share"].median()
-    out["p90_share_of_target"] = grouped["share"].quantile(0.9)
+    out["median_elapsed"] = grouped["time"].median().dt.round("s").reindex(out.index)
+    out["p90_elapsed"] = grouped["time"].quantile(0.9).dt.round("s").reindex(out.index)
+    out["median_target"] = grouped["target"].median().reindex(out.index)
+    out["median_share_of_target"] = grouped["share"].median().reindex(out.index)
+    out["p90_share_of_target"] = grouped["share"].quantile(0.9).reindex(out.index)
     if keys != ["group"]:  # groups holding only untimed rows say nothing
         out = out[(out["tickets"] > 0) | (out["invalid"] > 0)]
     return out[list(COLUMNS)]

@@ -106,6 +106,10 @@ def evaluate_tables(
         order = {label: i for i, label in enumerate(chosen.index)}
         problems.sort(key=lambda p: order.get(p[0], len(order)))
         raise FrameError(problems)
+    if not parts and len(routes) <= 1 and (routes or policy is not None):
+        pol = routes[0][0] if routes else _policy(policy)
+        empty = _evaluate(pol, chosen.iloc[:0], None, at_dt, errors, tz)
+        parts.append(empty.assign(policy=pol.id, _row=np.zeros(0, dtype=np.intp)))
     result = _combine(parts, chosen)
     result.attrs["left_out"] = left_out
     result.attrs["at"] = at_dt.isoformat()
@@ -214,8 +218,7 @@ def _routes(
     """(policy, row positions) per policy, and the positions whose policy cannot be loaded."""
     n = len(tickets)
     if policy is not None:
-        pol = load_policy(policy) if isinstance(policy, str) else policy
-        return [(pol, np.arange(n))], np.zeros(0, dtype=np.intp)
+        return [(_policy(policy), np.arange(n))], np.zeros(0, dtype=np.intp)
     if "policy" not in tickets.columns:
         raise SlacalcError(
             "name the policy (a bundled id or a YAML file), or give the table a 'policy' "
@@ -234,6 +237,11 @@ def _routes(
         by_id.setdefault(pol.id, (pol, []))[1].append(rows)
     routes = [(pol, np.sort(np.concatenate(parts))) for pol, parts in by_id.values()]
     return routes, np.sort(np.concatenate(bad))
+
+
+def _policy(policy: Policy | str | None) -> Policy:
+    assert policy is not None
+    return load_policy(policy) if isinstance(policy, str) else policy
 
 
 def _policy_problem(value: object) -> str:
