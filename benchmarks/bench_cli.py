@@ -61,8 +61,19 @@ def main() -> None:
 
         def cli(fmt: str) -> float:
             out = Path(tmp) / f"out.{fmt}"
-            cmd = [sys.executable, "-m", "slacalc", "evaluate", "passkit", str(path), "--at", AT,
-                   "--format", fmt, "--no-progress"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "slacalc",
+                "evaluate",
+                "passkit",
+                str(path),
+                "--at",
+                AT,
+                "--format",
+                fmt,
+                "--no-progress",
+            ]
             with out.open("w") as sink:
                 start = time.perf_counter()
                 subprocess.run(cmd, stdout=sink, check=True, env={**os.environ})

@@ -54,6 +54,4 @@ def tickets_of(tickets: pd.DataFrame, events: pd.DataFrame | None) -> dict[str, 
 
 def answers(policy: Any, ticket: Ticket, at: datetime) -> dict[str, tuple[Any, ...]]:
     ev = policy.evaluate(ticket, at=at)
-    return {
-        m: (ev[m].state, ev[m].due_at, ev[m].elapsed, ev[m].breached) for m in policy.metrics
-    }
+    return {m: (ev[m].state, ev[m].due_at, ev[m].elapsed, ev[m].breached) for m in policy.metrics}

@@ -52,8 +52,7 @@ def add_subcommands(subparsers: Any) -> None:
         "--format",
         choices=_FORMATS,
         default="table",
-        help="output format: an aligned table, CSV, a JSON array or JSON lines "
-        "(default: table)",
+        help="output format: an aligned table, CSV, a JSON array or JSON lines (default: table)",
     )
     p.set_defaults(func=cmd_evaluate)
 

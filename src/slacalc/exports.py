@@ -257,9 +257,7 @@ def _get(obj: Any, path: str) -> Any:
         if key is not None:
             if not isinstance(obj, list):
                 return None
-            obj = next(
-                (x for x in obj if isinstance(x, dict) and str(x.get(key)) == want), None
-            )
+            obj = next((x for x in obj if isinstance(x, dict) and str(x.get(key)) == want), None)
         if obj is None:
             return None
     return obj
@@ -475,9 +473,7 @@ def _history_events(
             opened = ticket["__row__"]["opened_at"] if ticket else None
             if tid not in first_priority:
                 first_priority.add(tid)
-                if ticket is not None and opened is not None and _sort_key(at) <= _sort_key(
-                    opened
-                ):
+                if ticket is not None and opened is not None and _sort_key(at) <= _sort_key(opened):
                     ticket["__row__"]["severity"] = tr.severity(value)
                     continue
                 if ticket is not None and before is not None:

@@ -232,9 +232,7 @@ def frame_meta(
         empty = df.iloc[:0]
     else:
         empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in df.dtypes.items()})
-    return evaluate_frame(
-        policy, empty, at=datetime(2000, 1, 1, tzinfo=UTC), errors=errors, tz=tz
-    )
+    return evaluate_frame(policy, empty, at=datetime(2000, 1, 1, tzinfo=UTC), errors=errors, tz=tz)
 
 
 # ---- input: names and instants ----------------------------------------------------------

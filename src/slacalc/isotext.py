@@ -117,8 +117,9 @@ def _bytes(
     code = text.view(np.uint32).reshape(n, _WIDTH + 1)
     chars = np.minimum(code, 255).astype(np.uint8)
     lengths = (code != 0).sum(axis=1).astype(np.int64)
-    too_long = np.fromiter((len(v) > _WIDTH if isinstance(v, str) else False for v in obj),
-                           dtype=bool, count=n)
+    too_long = np.fromiter(
+        (len(v) > _WIDTH if isinstance(v, str) else False for v in obj), dtype=bool, count=n
+    )
     chars[:, _WIDTH] = 0
     return chars, np.where(too_long, -1, lengths), is_str, obj
 

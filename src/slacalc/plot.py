@@ -118,8 +118,11 @@ def availability_chart(report: pd.DataFrame, now: datetime | None = None) -> Fig
             bar.set_hatch("//")
             bar.set_alpha(0.45)
             ax.annotate(
-                "so far", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                ha="center", va="bottom", fontsize=8,
+                "so far",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
             )
         elif month > current:
             bar.set_alpha(0.2)

@@ -73,6 +73,7 @@ COLUMNS = (
 _OPEN = ("running", "at_risk", "paused")
 _UNTIMED = ("not_applicable", "no_deadline", "invalid")
 
+
 def metrics_of(evaluated: pd.DataFrame) -> list[str]:
     """The metrics an evaluated table has results for (its ``{metric}_state`` columns)."""
     return [c.removesuffix("_state") for c in evaluated.columns if str(c).endswith("_state")]
@@ -154,9 +155,7 @@ def canonical_keys(
         by_id: Mapping[str, Policy] = {policy.id: policy}
     elif has_col:
         by_id = dict(policy) if policy is not None else _policies_named(evaluated["policy"])
-        row_policy = evaluated["policy"].map(
-            lambda v: _policy_id(v, by_id), na_action="ignore"
-        )
+        row_policy = evaluated["policy"].map(lambda v: _policy_id(v, by_id), na_action="ignore")
         out["policy"] = row_policy
     else:
         return {}
