@@ -105,6 +105,9 @@ class History(_Model):
     """How the status history export reads."""
 
     records: str = Field("", description="the path to the list of history records")
+    in_export: bool = Field(
+        False, description="the history is inside the export itself (read it from there)"
+    )
     nested: list[str] = Field(default_factory=list, description="list paths to flatten, in order")
     ticket_id: str
     at: str
@@ -376,7 +379,10 @@ class _Translate:
 
 
 def read_export(mapping: Mapping, export: Path, history: Path | None = None) -> Tables:
-    """The tickets (and, with ``history``, events) of a helpdesk export, as tables."""
+    """The tickets (and, with ``history``, events) of a helpdesk export, as tables.
+
+    A mapping whose history is ``in_export`` (Jira's changelog) reads it from ``export``.
+    """
     tr = _Translate(mapping)
     tf = mapping.tickets
     records = _records(export, tf.records)
@@ -410,6 +416,8 @@ def read_export(mapping: Mapping, export: Path, history: Path | None = None) -> 
             if at is not None:
                 events.append(_event(row["ticket_id"], kind, at))
                 event_lines.append(where)
+    if history is None and mapping.history is not None and mapping.history.in_export:
+        history = export
     if history is not None:
         if mapping.history is None:
             raise SlacalcError(f"the mapping {mapping.name!r} has no history section")
