@@ -275,3 +275,15 @@ def test_installed_script() -> None:
         check=False,
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_cli_reference_page_is_current() -> None:
+    """docs/cli.md is generated from the parser: `python -m slacalc.cli_reference > docs/cli.md`."""
+    from pathlib import Path
+
+    from slacalc.cli_reference import render
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+    assert page.read_text() == render(), "regenerate: python -m slacalc.cli_reference > docs/cli.md"
+    for option in ("--mapping", "--errors", "--since", "--until", "--events", "--by", "--at"):
+        assert f"`{option}`" in page.read_text()

@@ -57,6 +57,8 @@ def test_built_wheel_works_from_outside_the_checkout(tmp_path: Path) -> None:
         assert f"slacalc/policies/sources/{doc.name}" in names, f"{doc.name} is not in the wheel"
     assert "slacalc/py.typed" in names
     assert "slacalc/__init__.py" in names and "slacalc/_version.py" in names
+    for name in ("zendesk.yaml", "jira.yaml", "freshdesk.yaml", "mapping.schema.json"):
+        assert f"slacalc/mappings/{name}" in names, f"mapping {name} is not in the wheel"
     info = f"slacalc-{slacalc.__version__}.dist-info/"
     stray = [
         n for n in names

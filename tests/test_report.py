@@ -47,7 +47,7 @@ def test_counts_and_rates_by_plan(evaluated, passkit):
     gold = table.loc["gold"]
     assert (gold.tickets, gold.met, gold.missed, gold.breached, gold.open) == (4, 2, 1, 1, 0)
     assert gold.met_rate == pytest.approx(0.5)
-    assert gold.breach_rate == pytest.approx(0.5)
+    assert gold.late_rate == pytest.approx(0.5)
     silver = table.loc["silver"]
     assert (silver.tickets, silver.open) == (1, 1)
     assert pd.isna(silver.met_rate)
@@ -56,9 +56,9 @@ def test_counts_and_rates_by_plan(evaluated, passkit):
 def test_times_against_target(evaluated, passkit):
     row = compliance(evaluated, by=[], policy=passkit).loc["all"]
     # met/missed times: 3h (of 4h), 4h10m (of 4h), 3h (of 9h)
-    assert row.median_time == pd.Timedelta(hours=3)
-    assert row.p90_time == pd.Timedelta(hours=3, minutes=56)  # 3h + 0.8 * 70m
-    assert row.median_share == pytest.approx(0.75)
+    assert row.median_elapsed == pd.Timedelta(hours=3)
+    assert row.p90_elapsed == pd.Timedelta(hours=3, minutes=56)  # 3h + 0.8 * 70m
+    assert row.median_share_of_target == pytest.approx(0.75)
 
 
 def test_group_by_month_and_metric(evaluated, passkit):

@@ -1,18 +1,25 @@
 """``slacalc evaluate`` and ``slacalc report``: ticket tables from the command line.
 
 ``add_subcommands(subparsers)`` registers both on the main parser (``slacalc.cli``). pandas
-is imported only when a command runs, so the rest of the CLI works without the extra. A bad
-row gives one line naming the file's line and the problem, and exit code 1; a long run
-shows a progress bar on stderr when stderr is a terminal.
+is imported only when a command runs, so the rest of the CLI works without the extra.
+
+Input: a tickets file (CSV, JSON, JSON lines) with optional ``--events`` file, or a helpdesk
+export read through ``--mapping``; the readers (``slacalc.readers``, ``slacalc.exports``)
+make one tickets table and one events table, and ``slacalc.tables.evaluate_tables`` routes
+rows to their policies and calls the engine. A bad row stops the run with one line naming
+the file's line (exit 1); with ``--errors mark`` bad rows are marked ``invalid``, counted,
+summarised in one line on stderr, and the exit code is 0.
+
+Output convention (CSV and JSON): instants are ISO 8601 with their offset; durations are
+seconds, in columns whose names end in ``_seconds`` (``response_elapsed_seconds``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -22,63 +29,118 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .policy import Policy
+    from .readers import Tables
 
-__all__ = ["add_subcommands", "cmd_evaluate", "cmd_report", "read_tickets"]
+__all__ = ["add_subcommands", "cmd_evaluate", "cmd_report", "read_input"]
 
-CHUNK = 100_000
-"""Rows evaluated at a time (the progress bar moves once per chunk)."""
+_FORMATS = ("table", "csv", "json", "jsonl")
 
 
 def add_subcommands(subparsers: Any) -> None:
     """Register ``evaluate`` and ``report`` on ``parser.add_subparsers()``."""
     p = subparsers.add_parser(
         "evaluate",
-        help="evaluate a table of tickets (CSV, JSON or JSON lines)",
-        description="Evaluate every ticket of a CSV, JSON or JSON-lines file: columns plan, "
-        "severity, opened_at, and optionally responded_at, resolved_at, ticket_id. Times are "
-        "ISO 8601 with an offset (2026-11-20T16:30:00Z).",
+        help="evaluate a table of tickets (CSV, JSON, JSON lines, or an export via --mapping)",
+        description="Evaluate every ticket of a file: columns plan, severity, opened_at, and "
+        "optionally ticket_id, policy, responded_at, resolved_at (any {event}_at), or a "
+        "JSON 'events' list per ticket, or a separate --events table. Times are ISO 8601 "
+        "with an offset (2026-11-20T16:30:00Z). In CSV and JSON output, instants are ISO "
+        "8601 and durations are seconds in columns named *_seconds.",
     )
     _common(p)
     p.add_argument(
         "--format",
-        choices=("table", "csv", "json"),
+        choices=_FORMATS,
         default="table",
-        help="output format (default: table)",
+        help="output format: an aligned table, CSV, a JSON array or JSON lines (default: table)",
     )
     p.set_defaults(func=cmd_evaluate)
 
     p = subparsers.add_parser(
         "report",
         help="compliance report for a table of tickets",
-        description="Compliance by plan (or --by): tickets, met, missed, breached, met rate, "
-        "median and 90th percentile time to response against target.",
+        description="Compliance by plan (or --by): tickets with a due time, met, missed "
+        "(stopped late), breached (open and overdue), open, invalid, met and late rates, "
+        "median and 90th percentile elapsed time and share of target.",
     )
     _common(p)
     p.add_argument(
         "--by",
-        default="plan",
-        help="comma-separated grouping: plan, severity, month, metric (default: plan)",
+        default=None,
+        help="comma-separated grouping: plan, severity, policy, month, metric or any column "
+        "of the input, e.g. policy,plan or team,month (default: plan, or policy,plan when "
+        "the table names several policies)",
     )
     p.add_argument(
         "--metric", default="response", help="metric to report, or 'all' (default: response)"
     )
-    p.add_argument("--plot", type=Path, metavar="OUT.png", help="also draw the charts to this file")
     p.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="output format"
+        "--plot",
+        type=Path,
+        metavar="OUT.png",
+        help="also draw the charts to this file (needs the plot extra)",
+    )
+    p.add_argument(
+        "--format",
+        choices=_FORMATS[:3],
+        default="table",
+        help="output format; csv and json keep the grouping columns (default: table)",
     )
     p.set_defaults(func=cmd_report)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("policy", help="a bundled policy id (see 'slacalc policies') or a YAML file")
-    p.add_argument("tickets", type=Path, help="tickets.csv, tickets.json or tickets.jsonl")
-    p.add_argument("--at", help="evaluate at this instant, ISO 8601 with offset (default: now)")
+    p.add_argument(
+        "policy",
+        nargs="?",
+        metavar="POLICY",
+        help="a bundled policy id (see 'slacalc policies') or a YAML file; leave it out when "
+        "the table has a 'policy' column naming each row's policy",
+    )
+    p.add_argument(
+        "tickets",
+        nargs="?",
+        metavar="TICKETS",
+        help="tickets.csv, tickets.json or tickets.jsonl (or the export named by --mapping)",
+    )
+    p.add_argument(
+        "--events",
+        type=Path,
+        metavar="EVENTS",
+        help="a long events table (CSV/JSON: ticket_id, type, at, severity), or with "
+        "--mapping the export's status history",
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="MAPPING",
+        help="read a helpdesk export through this mapping file (a YAML path, or a shipped "
+        "one: zendesk, jira, freshdesk)",
+    )
+    p.add_argument(
+        "--at",
+        help="as of this instant, ISO 8601 with offset (default: now); tickets opened after "
+        "it are left out and events after it are ignored",
+    )
+    p.add_argument("--since", help="only tickets opened at or after this instant")
+    p.add_argument("--until", help="only tickets opened before this instant")
+    p.add_argument(
+        "--errors",
+        choices=("raise", "mark"),
+        default="raise",
+        help="raise: a bad row stops the run (exit 1); mark: bad rows are marked invalid "
+        "with a problem, counted, and the run succeeds (default: raise)",
+    )
     p.add_argument(
         "--tz", help="the zone of times written without an offset (default: refuse them)"
     )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (one is drawn on a terminal when tqdm is installed)",
+    )
 
 
-# ---- reading -------------------------------------------------------------------------------
+# ---- reading and evaluating ---------------------------------------------------------------
 
 
 def _pandas() -> Any:
@@ -89,113 +151,195 @@ def _pandas() -> Any:
     return pd
 
 
-def read_tickets(path: Path) -> pd.DataFrame:
-    """A ticket table from CSV, JSON (an array of objects) or JSON lines.
-
-    The index holds the file's line numbers (CSV: header is line 1; JSON lines: line 1 is
-    the first ticket; JSON array: the ticket's position, from 1), so errors can name them.
-    JSON tickets may carry ``events`` (``responded``, ``resolved``, ``updated``); their first
-    times fill ``responded_at``, ``resolved_at``, ``updated_at``.
-    """
-    pandas = _pandas()
-    suffix = path.suffix.lower()
-    if suffix in (".json", ".jsonl", ".ndjson"):
-        records = _json_records(path)
-        df = pandas.DataFrame(records)
-        df.index = pandas.RangeIndex(1, len(df) + 1, name="line")
-        table: pd.DataFrame = df
-        return table
-    df = pandas.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    df.index = pandas.RangeIndex(2, len(df) + 2, name="line")
-    csv_table: pd.DataFrame = df
-    return csv_table
+def _inputs(args: argparse.Namespace) -> tuple[str | None, Path]:
+    """(policy, tickets path): with one positional argument it is the tickets file."""
+    policy, tickets = args.policy, args.tickets
+    if tickets is None:
+        policy, tickets = None, policy
+    if tickets is None:
+        raise SlacalcError("name the tickets file: slacalc evaluate [POLICY] TICKETS")
+    return policy, Path(tickets)
 
 
-def _json_records(path: Path) -> list[dict[str, Any]]:
-    text = path.read_text(encoding="utf-8")
-    records: list[Any]
-    stripped = text.lstrip()
+def read_input(args: argparse.Namespace) -> tuple[Tables, str | None]:
+    """The tickets and events tables of the command's input, and the mapping's time zone."""
+    _pandas()
+    _, path = _inputs(args)
+    if args.mapping:
+        from .exports import load_mapping, read_export
+
+        mapping = load_mapping(args.mapping)
+        return read_export(mapping, path, args.events), mapping.times.timezone
+    from .readers import read_tickets
+
+    return read_tickets(path, args.events), None
+
+
+def _evaluate(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Policy]]:
+    from .frame import FrameError
+    from .loading import load_policy
+    from .tables import evaluate_tables, policies_of
+
+    policy_arg, path = _inputs(args)
+    tables, zone = read_input(args)
+    policy = load_policy(policy_arg) if policy_arg else None
+    if policy is None and args.mapping and "policy" not in tables.tickets.columns:
+        raise SlacalcError(f"name the policy: the mapping {args.mapping} gives no policy column")
+    bar = _progress(len(tables.tickets), args)
     try:
-        if stripped.startswith("["):
-            records = json.loads(text)
-        else:
-            records = []
-            for n, line in enumerate(text.splitlines(), 1):
-                if line.strip():
-                    try:
-                        records.append(json.loads(line))
-                    except json.JSONDecodeError as e:
-                        raise SlacalcError(f"{path} line {n}: not JSON ({e.msg})") from None
-    except json.JSONDecodeError as e:
-        raise SlacalcError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
-    out = []
-    for n, rec in enumerate(records, 1):
-        if not isinstance(rec, dict):
-            raise SlacalcError(
-                f"{path} ticket {n}: expected an object with plan, severity, opened_at"
-            )
-        rec = dict(rec)
-        events = rec.pop("events", None) or []
-        flat = {"responded": "responded_at", "resolved": "resolved_at", "updated": "updated_at"}
-        for ev in events:
-            kind = str(ev.get("type", "")).lower() if isinstance(ev, dict) else ""
-            if kind not in flat:
-                raise SlacalcError(
-                    f"{path} ticket {n}: event {kind or ev!r} is not supported in tables "
-                    "(only responded, resolved, updated); evaluate such tickets with "
-                    "Policy.evaluate in Python"
-                )
-            rec.setdefault(flat[kind], ev.get("at"))
-        rec.setdefault("plan", None)
-        rec.setdefault("severity", None)
-        rec.setdefault("opened_at", None)
-        out.append(rec)
-    return out
-
-
-# ---- evaluating ------------------------------------------------------------------------------
-
-
-def _evaluate(policy: Policy, df: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    from .frame import FrameError, evaluate_frame
-    from .instants import parse_instant
-
-    pd = _pandas()
-    at = parse_instant(args.at, "--at") if args.at else datetime.now(UTC)
-    n = len(df)
-    bar = _progress(n) if n > CHUNK and sys.stderr.isatty() else None
-    parts = []
-    try:
-        for lo in range(0, max(n, 1), CHUNK):
-            parts.append(evaluate_frame(policy, df.iloc[lo : lo + CHUNK], at=at, tz=args.tz))
-            if bar is not None:
-                bar(min(lo + CHUNK, n))
+        out = evaluate_tables(
+            tables.tickets,
+            tables.events,
+            policy=policy,
+            at=args.at,
+            errors=args.errors,
+            tz=args.tz or zone,
+            since=args.since,
+            until=args.until,
+            progress=bar.update if bar is not None else None,
+        )
     except FrameError as e:
-        first, problem = e.problems[0]
-        more = len({label for label, _ in e.problems}) - 1
-        tail = f" (and {more} more bad row{'s' if more > 1 else ''})" if more > 0 else ""
-        raise SlacalcError(f"{args.tickets} line {first}: {problem}{tail}") from None
+        raise SlacalcError(_problem_line(path, e.problems)) from None
     finally:
         if bar is not None:
-            sys.stderr.write("\n")
-    return pd.concat(parts) if len(parts) > 1 else parts[0]
+            bar.close()
+    policies = {policy.id: policy} if policy is not None else policies_of(out)
+    return out, policies
 
 
-def _progress(total: int, out: TextIO | None = None) -> Callable[[int], None]:
-    stream = out or sys.stderr
+def _where(path: Path, label: Hashable) -> str:
+    return str(label) if isinstance(label, str) else f"{path} line {label}"
 
-    def show(done: int) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} rows")
-        stream.flush()
 
-    show(0)
-    return show
+def _problem_line(path: Path, problems: Sequence[tuple[Hashable, str]]) -> str:
+    first, problem = problems[0]
+    more = len({label for label, _ in problems}) - 1
+    tail = f" (and {more} more bad row{'s' if more > 1 else ''})" if more > 0 else ""
+    return f"{_where(path, first)}: {problem}{tail}"
+
+
+class _Bar:
+    """A tqdm bar on stderr fed with the number of rows done."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.done = 0
+
+    def update(self, done: int) -> None:
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress(total: int, args: argparse.Namespace, stream: TextIO | None = None) -> _Bar | None:
+    """A progress bar when stderr is a terminal and tqdm (extra ``progress``) is installed."""
+    out = stream or sys.stderr
+    if args.no_progress or not out.isatty():
+        return None
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    return _Bar(tqdm(total=total, unit=" rows", file=out, mininterval=0.2, leave=False))
+
+
+def _summary(out: pd.DataFrame, path: Path) -> None:
+    """One line on stderr: how many rows were marked invalid, and the first problem."""
+    if "problem" not in out.columns:
+        return
+    bad = out["problem"].notna()
+    n = int(bad.sum())
+    if n:
+        first = out.index[bad.to_numpy()][0]
+        print(
+            f"slacalc: {n} of {len(out)} tickets could not be evaluated and are marked "
+            f"invalid (first: {_where(path, first)}: {out.loc[bad, 'problem'].iloc[0]})",
+            file=sys.stderr,
+        )
+
+
+# ---- output -----------------------------------------------------------------------------
+
+
+def plain_columns(out: pd.DataFrame) -> pd.DataFrame:
+    """The table as CSV/JSON sees it: ISO 8601 instants, ``*_seconds`` durations, text states."""
+    pdm = _pandas()
+    import numpy as np
+
+    plain: Any = pdm.DataFrame(index=out.index)
+    for col in out.columns:
+        series = out[col]
+        dtype = series.dtype
+        if isinstance(dtype, pdm.DatetimeTZDtype):
+            plain[col] = _iso(series)
+        elif pdm.api.types.is_timedelta64_dtype(dtype):
+            us = series.dt.as_unit("us").to_numpy().view(np.int64)
+            seconds = np.where(series.isna(), np.nan, us / 1e6)
+            name = str(col).removesuffix("_seconds") + "_seconds"
+            plain[name] = seconds
+        elif isinstance(dtype, pdm.CategoricalDtype):
+            plain[col] = series.astype(object).where(series.notna(), None)
+        else:
+            plain[col] = series
+    table: pd.DataFrame = plain
+    return table
+
+
+def _iso(series: Any) -> Any:
+    pd = _pandas()
+    import numpy as np
+
+    zone = str(series.dtype.tz)
+    values = series.dt.as_unit("us")
+    if zone in ("UTC", "utc", "Etc/UTC", "UTC+00:00"):
+        raw = values.dt.tz_localize(None).to_numpy()
+        whole = bool(((raw.view(np.int64) % 1_000_000) == 0).all())
+        text = np.datetime_as_string(raw, unit="s" if whole else "us")
+        text = np.char.add(text.astype("U32"), "Z")
+        shown = pd.Series(text, index=series.index, dtype=object)
+        return shown.where(series.notna(), None)
+    return series.map(lambda v: v.isoformat(), na_action="ignore")
+
+
+def _write(render: Callable[[TextIO], object]) -> None:
+    """Write to stdout; a closed pipe (``| head``) ends the output quietly."""
+    try:
+        render(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _emit(out: pd.DataFrame, fmt: str, table: Callable[[], str]) -> None:
+    if fmt == "table":
+        _write(lambda s: s.write(table() + "\n"))
+        return
+    plain = plain_columns(out)
+    if any(name is not None for name in plain.index.names):
+        plain = plain.reset_index()
+    if fmt == "csv":
+        _write(lambda s: plain.to_csv(s, index=False))
+    elif fmt == "jsonl":
+        text = plain.to_json(orient="records", lines=True)
+        _write(lambda s: s.write(text if text.endswith("\n") or not text else text + "\n"))
+    else:
+        _write(lambda s: s.write(plain.to_json(orient="records", indent=2) + "\n"))
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Evaluate every ticket of a file and print one row per ticket."""
+    out, _ = _evaluate(args)
+    _emit(out, args.format, lambda: _ticket_table(out))
+    _summary(out, _inputs(args)[1])
+    return 0
 
 
 def _fmt_td(v: Any) -> str:
-    from .evaluation import fmt_td
+    from .results import fmt_td
 
     pd = _pandas()
     if v is None or pd.isna(v):
@@ -212,120 +356,136 @@ def _fmt_time(v: Any) -> str:
     return f"{t:%Y-%m-%d %H:%M}{seconds} {t.tzname() or ''}".rstrip()
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Evaluate every ticket of a file and print one row per ticket."""
-    from .loading import load_policy
-
-    policy = load_policy(args.policy)
-    out = _evaluate(policy, read_tickets(args.tickets), args)
-    _emit(out, args.format, policy, table=_ticket_table)
-    return 0
-
-
-def _ticket_table(out: pd.DataFrame, policy: Policy) -> str:
+def _ticket_table(out: pd.DataFrame) -> str:
     pd = _pandas()
+    from .report import metrics_of
+
     cols: dict[str, Any] = {}
     if "ticket_id" in out.columns:
         cols["ticket"] = out["ticket_id"].astype(str)
     else:
         cols["line"] = out.index.astype(str)
-    cols["plan"] = out["plan"].astype(str)
-    cols["severity"] = out["severity"].astype(str)
-    for m in policy.metrics:
-        cols[m] = out[f"{m}_state"].astype(str)
+    for key in ("policy", "plan", "severity"):
+        if key in out.columns:
+            cols[key] = out[key].astype(str)
+    for m in metrics_of(out):
+        cols[m] = out[f"{m}_state"].astype(object).fillna("")
         cols[f"{m} due"] = out[f"{m}_due_at"].map(_fmt_time)
         cols[f"{m} left"] = out[f"{m}_remaining"].map(_fmt_td)
-    table = pd.DataFrame(cols)
-    return str(table.to_string(index=False))
-
-
-def _emit(
-    out: pd.DataFrame, fmt: str, policy: Policy, table: Callable[[pd.DataFrame, Policy], str]
-) -> None:
-    pd = _pandas()
-    if fmt == "table":
-        print(table(out, policy))
-        return
-    plain = out.copy()
-    for col in plain.columns:
-        dtype = plain[col].dtype
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            plain[col] = plain[col].map(lambda v: v.isoformat() if not pd.isna(v) else None)
-        elif pd.api.types.is_timedelta64_dtype(dtype):
-            plain[col] = plain[col].dt.total_seconds()
-        elif isinstance(dtype, pd.CategoricalDtype):
-            plain[col] = plain[col].astype(str)
-    if fmt == "csv":
-        sys.stdout.write(plain.to_csv(index=plain.index.name is not None))
-    else:
-        if plain.index.name is not None:
-            plain = plain.reset_index()
-        records = json.loads(plain.to_json(orient="records"))
-        json.dump(records, sys.stdout, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+    if "problem" in out.columns:
+        cols["problem"] = out["problem"].fillna("")
+    return str(pd.DataFrame(cols).to_string(index=False))
 
 
 # ---- report ----------------------------------------------------------------------------------
 
+_SHOWN = {
+    "tickets": "tickets",
+    "met": "met",
+    "missed": "missed (stopped late)",
+    "breached": "breached (open, overdue)",
+    "open": "open",
+    "invalid": "invalid",
+    "met_rate": "met rate",
+    "late_rate": "late rate",
+    "median_elapsed": "median elapsed",
+    "p90_elapsed": "p90 elapsed",
+    "median_target": "median target",
+    "median_share_of_target": "median share of target",
+    "p90_share_of_target": "p90 share of target",
+}
+
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compliance by plan (or --by) for a file of tickets; optionally the charts."""
-    from .loading import load_policy
     from .report import compliance
 
-    policy = load_policy(args.policy)
-    out = _evaluate(policy, read_tickets(args.tickets), args)
-    by = [b.strip() for b in args.by.split(",") if b.strip()]
-    metrics = None if args.metric == "all" else [policy.metric_id(args.metric)]
-    table = compliance(out, by=by, metrics=metrics, policy=policy)
-    total = compliance(out, by=[], metrics=metrics, policy=policy)
     pd = _pandas()
-    if len(by) == 1:
-        total.index = pd.Index(["all"], name=by[0])
-    elif by:
+    out, policies = _evaluate(args)
+    several = len(policies) > 1
+    by_text = args.by or ("policy,plan" if several else "plan")
+    by = [b.strip() for b in by_text.split(",") if b.strip()]
+    metrics = None if args.metric == "all" else [_metric_id(args.metric, policies)]
+    table = compliance(out, by=by, metrics=metrics, policy=policies)
+    total = compliance(out, by=[], metrics=metrics, policy=policies)
+    if by:
         total.index = pd.MultiIndex.from_tuples([("all",) + ("",) * (len(by) - 1)], names=by)
+        if len(by) == 1:
+            total.index = pd.Index(["all"], name=by[0])
     whole = pd.concat([table, total])
+    path = _inputs(args)[1]
     if args.format == "table":
-        print(
-            f"{policy.name}: {args.metric} compliance by {', '.join(by) or 'all'}"
-            f" ({len(out)} tickets, at {args.at or 'now'})"
-        )
-        print(_report_table(whole))
-        counted = int(total["tickets"].iloc[0]) if len(total) else 0
-        if metrics is not None and counted < len(out):
-            print(
-                f"({len(out) - counted} tickets have no {args.metric} target with a due time "
-                "- not applicable or a commitment - and are not counted)"
+        names = ", ".join(sorted({p.name for p in policies.values()})) or "no policy"
+        at = out.attrs.get("at")
+        _write(
+            lambda s: s.write(
+                f"{names}: {args.metric} compliance by {', '.join(by) or 'all'} "
+                f"({len(out)} tickets, as of {at})\n{_report_table(whole)}\n"
+                + "".join(f"{n}\n" for n in _notes(out, total, metrics, args))
             )
+        )
     else:
-        _emit(whole, args.format, policy, table=lambda o, p: "")
+        _emit(whole, args.format, lambda: "")
+    _summary(out, path)
     if args.plot is not None:
-        from .plot import dashboard
-
-        metric = metrics[0] if metrics else "response"
-        fig = dashboard(out, metric=metric, policy=policy)
-        fig.savefig(args.plot, dpi=110)
-        print(f"charts written to {args.plot}", file=sys.stderr)
+        _plot(out, metrics, policies, args.plot)
     return 0
+
+
+def _metric_id(name: str, policies: dict[str, Policy]) -> str:
+    for pol in policies.values():
+        try:
+            return pol.metric_id(name)
+        except SlacalcError:
+            continue
+    if not policies:
+        return name
+    return next(iter(policies.values())).metric_id(name)
+
+
+def _notes(
+    out: pd.DataFrame, total: pd.DataFrame, metrics: list[str] | None, args: argparse.Namespace
+) -> list[str]:
+    notes = []
+    left = out.attrs.get("left_out", {})
+    for why, n in left.items():
+        if n:
+            notes.append(f"({n} tickets {why} are left out)")
+    counted = int(total["tickets"].iloc[0]) if len(total) else 0
+    invalid = int(total["invalid"].iloc[0]) if len(total) else 0
+    if invalid:
+        notes.append(f"({invalid} tickets could not be evaluated: marked invalid, not counted)")
+    untimed = len(out) - counted - invalid
+    if metrics is not None and untimed > 0:
+        notes.append(
+            f"({untimed} tickets have no {args.metric} target with a due time "
+            "- not applicable or a commitment - and are not counted)"
+        )
+    return notes
+
+
+def _plot(
+    out: pd.DataFrame, metrics: list[str] | None, policies: dict[str, Policy], target: Path
+) -> None:
+    try:
+        from .plot import dashboard
+    except ImportError:
+        raise SlacalcError("--plot needs matplotlib: pip install 'slacalc[plot]'") from None
+    metric = metrics[0] if metrics else "response"
+    policy = next(iter(policies.values())) if len(policies) == 1 else None
+    fig = dashboard(out, metric=metric, policy=policy)
+    fig.savefig(target, dpi=110)
+    print(f"charts written to {target}", file=sys.stderr)
 
 
 def _report_table(table: pd.DataFrame) -> str:
     shown = table.copy()
-    for col in ("met_rate", "breach_rate"):
+    for col in ("met_rate", "late_rate"):
         shown[col] = shown[col].map(lambda v: "" if v != v else f"{v:.1%}")
-    for col in ("median_time", "p90_time", "median_target"):
+    for col in ("median_elapsed", "p90_elapsed", "median_target"):
         shown[col] = shown[col].map(_fmt_td)
-    for col in ("median_share", "p90_share"):
+    for col in ("median_share_of_target", "p90_share_of_target"):
         shown[col] = shown[col].map(lambda v: "" if v != v else f"{v:.0%}")
-    shown = shown.rename(
-        columns={
-            "met_rate": "met rate",
-            "breach_rate": "breach rate",
-            "median_time": "median",
-            "p90_time": "p90",
-            "median_target": "target",
-            "median_share": "median/target",
-            "p90_share": "p90/target",
-        }
-    )
-    return str(shown.to_string())
+    if not shown["invalid"].any():
+        shown = shown.drop(columns="invalid")
+    return str(shown.rename(columns=_SHOWN).to_string())

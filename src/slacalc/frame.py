@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from . import pausing
+from . import isotext, pausing
 from .errors import NaiveDatetimeError, TicketError, UnknownNameError
 from .instants import ensure_aware, to_us
 
@@ -219,17 +219,20 @@ def output_columns(policy: Policy) -> list[str]:
 
 def frame_meta(
     policy: Policy,
-    df: pd.DataFrame,
+    df: Any,
     errors: Literal["raise", "mark"] = "raise",
     tz: str | None = None,
 ) -> pd.DataFrame:
     """The empty output frame (schema) ``evaluate_frame`` gives for input like ``df``.
 
-    Pass it as ``meta=`` to ``dask.dataframe.DataFrame.map_partitions``.
+    ``df`` is a pandas frame, or any frame with ``dtypes`` (a dask frame). Pass the answer
+    as ``meta=`` to ``dask.dataframe.DataFrame.map_partitions``.
     """
-    return evaluate_frame(
-        policy, df.iloc[:0], at=datetime(2000, 1, 1, tzinfo=UTC), errors=errors, tz=tz
-    )
+    if isinstance(df, pd.DataFrame):
+        empty = df.iloc[:0]
+    else:
+        empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in df.dtypes.items()})
+    return evaluate_frame(policy, empty, at=datetime(2000, 1, 1, tzinfo=UTC), errors=errors, tz=tz)
 
 
 # ---- input: names and instants ----------------------------------------------------------
@@ -358,8 +361,10 @@ def _parse_text(col: pd.Series, name: str, zone: ZoneInfo | None, problems: _Pro
         s = col.astype("string")
     else:  # datetimes in an object column (rare): their ISO form carries the offset if any
         s = col.map(_iso, na_action="ignore").astype("string")
-    has_off = np.asarray(s.str.contains(_HAS_OFFSET, na=False), dtype=bool)
-    aware = pd.to_datetime(s.where(has_off), format="ISO8601", utc=True, errors="coerce")
+    parsed = isotext.parse(s)
+    has_off = parsed.offset
+    read_us = np.where(has_off, parsed.us, _NAT)
+    aware = pd.Series(read_us.view("M8[us]"), index=col.index).dt.tz_localize("UTC")
     naive_rows = present & ~has_off
     if naive_rows.any():
         if zone is None:

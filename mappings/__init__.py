@@ -1,0 +1,1 @@
+"""The bundled helpdesk export mappings (YAML data files), shipped as ``slacalc.mappings``."""
