@@ -529,19 +529,24 @@ def _check_policy(policy: Policy) -> None:
         for p in policy.availability_target.credits.plans:
             need(p, plans, "plan", "availability.credits.plans")
     # Names must not collide: one label, one plan (or severity).
-    for kind, items in (
-        ("plan", [(k, (v.name, *v.aliases)) for k, v in policy.plans.items()]),
-        ("severity", [(k, (v.name, *v.aliases)) for k, v in policy.severities.items()]),
+    for kind, section, items in (
+        ("plan", "plans", [(k, (v.name, *v.aliases)) for k, v in policy.plans.items()]),
+        (
+            "severity",
+            "severities",
+            [(k, (v.name, *v.aliases)) for k, v in policy.severities.items()],
+        ),
+        ("metric", "metrics", [(k, (v.title or k,)) for k, v in policy.metrics.items()]),
     ):
         owner: dict[str, str] = {}
         for key, labels in items:
             if "," in key:
-                raise PolicyError(f"a {kind} id cannot contain ','", path=f"{kind}s.{key}")
+                raise PolicyError(f"a {kind} id cannot contain ','", path=f"{section}.{key}")
             for label in {normalise(x) for x in (key, *labels)}:
                 if owner.get(label, key) != key:
                     raise PolicyError(
                         f"{kind} name {label!r} is used by both {owner[label]!r} and {key!r}",
-                        path=f"{'plans' if kind == 'plan' else 'severities'}.{key}",
+                        path=f"{section}.{key}",
                     )
                 owner[label] = key
     # Compile once so a broken cell fails at load, not at first question.
