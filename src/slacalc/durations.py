@@ -278,11 +278,9 @@ def _parse_text(raw: str) -> Duration:
             return _make(secs, bdays, raw)
     clock = _CLOCK.fullmatch(text)
     if clock:
-        h, m = int(clock.group(1)), int(clock.group(2))
-        raise DurationError(
-            f"{raw!r} is a clock time, not a duration; write '{h}h{m}m'" if m else
-            f"{raw!r} is a clock time, not a duration; write '{h}h'"
-        )
+        hours, minutes = int(clock.group(1)), int(clock.group(2))
+        fix = f"{hours}h{minutes}m" if minutes else f"{hours}h"
+        raise DurationError(f"{raw!r} is a clock time, not a duration; write '{fix}'")
     raise DurationError(f"{raw!r} is not a duration; {ACCEPTED}")
 
 

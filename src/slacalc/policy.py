@@ -34,7 +34,7 @@ from .targets import Row as Row
 from .targets import StartRule as StartRule
 from .targets import Target as Target
 from .targets import TargetKind as TargetKind
-from .targets import compile_targets
+from .targets import TargetTable, compile_targets
 from .targets import split_key as split_key
 from .terms import AvailabilitySpec as AvailabilitySpec
 from .terms import Cause as Cause
@@ -378,11 +378,11 @@ def _names(policy: Policy, kind: str) -> NameIndex[Any]:
     return index
 
 
-def _targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
+def _targets(policy: Policy) -> TargetTable:
     cache = _cache(policy)
     if "targets" not in cache:
         cache["targets"] = compile_targets(policy.metrics, policy.plans, policy.severities)
-    result: dict[tuple[str, str, str], Target] = cache["targets"]
+    result: TargetTable = cache["targets"]
     return result
 
 
@@ -551,7 +551,7 @@ def _check_policy(policy: Policy) -> None:
                 owner[label] = key
     # Compile once so a broken cell fails at load, not at first question.
     targets = compile_targets(policy.metrics, policy.plans, policy.severities)
-    for (m, p, s), target in targets.items():
+    for (m, p, s), target in targets.distinct():
         if target.kind is TargetKind.DURATION and target.within is not None:
             if target.within.is_business and target.clock == ALWAYS:
                 raise PolicyError(

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule as Recurrence
+from dateutil.rrule import rrulestr
 from pydantic import (
     BeforeValidator,
     Field,
@@ -334,7 +335,7 @@ class PauseWindowSpec(Frozen):
             check_rule(parse_rrule(text, dtstart), text, v)
         return v
 
-    def rule(self) -> rrule:
+    def rule(self) -> Recurrence:
         """The recurrence as a dateutil ``rrule`` (only for a recurring window)."""
         assert self.rrule is not None and self.dtstart is not None
         return parse_rrule(self.rrule, self.dtstart)
@@ -349,7 +350,7 @@ RULE_MAX_WALK = 20_000
 _RRULE_PART = re.compile(r"[A-Za-z]+=[^;=]+")
 
 
-def parse_rrule(text: str, dtstart: datetime) -> rrule:
+def parse_rrule(text: str, dtstart: datetime) -> Recurrence:
     """An RFC 5545 RRULE line (``FREQ=WEEKLY;BYDAY=SU``) from ``dtstart``; else ``ValueError``."""
     body = text.strip().removeprefix("RRULE:").strip()
     if not body or not all(_RRULE_PART.fullmatch(p) for p in body.split(";")):
@@ -361,12 +362,12 @@ def parse_rrule(text: str, dtstart: datetime) -> rrule:
         parsed = rrulestr(body, dtstart=dtstart)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
         raise ValueError(f"{text!r} is not a valid RFC 5545 RRULE: {e}") from None
-    if not isinstance(parsed, rrule):  # pragma: no cover - one line gives one rule
+    if not isinstance(parsed, Recurrence):  # pragma: no cover - one line gives one rule
         raise ValueError(f"{text!r} is not a single RRULE")
     return parsed
 
 
-def _may_fall_on(rule: rrule, day: date) -> bool:
+def _may_fall_on(rule: Recurrence, day: date) -> bool:
     """Whether ``day`` passes the rule's date filters (a superset of its occurrence days)."""
     r: Any = rule
     if r._bymonth and day.month not in r._bymonth:
@@ -385,7 +386,7 @@ def _may_fall_on(rule: rrule, day: date) -> bool:
     return not days or day.weekday() in days
 
 
-def check_rule(rule: rrule, text: str, duration: Duration | None) -> None:
+def check_rule(rule: Recurrence, text: str, duration: Duration | None) -> None:
     """Refuse a rule that never occurs, or whose windows touch without end.
 
     Cheap by construction: a rule whose date filters admit no day in
