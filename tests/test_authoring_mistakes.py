@@ -41,7 +41,8 @@ availability:
 pause_windows:
   - {start: "2026-12-24T00:00:00Z", end: "2026-12-27T00:00:00Z"}
 examples:
-  - {opened: "2026-03-06T10:00:00+01:00", plan: basic, severity: s1, due: "2026-03-06T14:00:00+01:00"}
+  - {opened: "2026-03-06T10:00:00+01:00", plan: basic, severity: s1,
+     due: "2026-03-06T14:00:00+01:00"}
 """
 
 WINDOW = '  - {start: "2026-12-24T00:00:00Z", end: "2026-12-27T00:00:00Z"}'
@@ -57,7 +58,8 @@ MISTAKES: list[tuple[str, str, str, str, str]] = [
     ("bare business_day", "business_day: 8h", "business_day: 9", "calendars.office.business_day",
      'write "9m" or "9h"'),
     ("clock business_day", "business_day: 8h", "business_day: 8:00",
-     "calendars.office.business_day", 'base-60 number 480 by YAML 1.1; a duration needs a unit, e.g. "8h"'),
+     "calendars.office.business_day",
+     'base-60 number 480 by YAML 1.1; a duration needs a unit, e.g. "8h"'),
     ("clock within", "within: 4h", "within: 1:30", "metrics.response.targets.s1.basic.within",
      'e.g. "1h30m"'),
     ("quoted clock within", "within: 4h", 'within: "1:30"',

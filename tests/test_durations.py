@@ -100,7 +100,7 @@ def test_other_inputs():
     assert Duration.parse(timedelta(hours=2)).fixed == 2 * H
     with pytest.raises(DurationError, match='90 has no unit; write "90m" or "90h"'):
         Duration.parse(90)  # type: ignore[arg-type]
-    with pytest.raises(DurationError, match='1.5 has no unit; write "1.5m" or "1.5h"'):
+    with pytest.raises(DurationError, match=r'1\.5 has no unit; write "1\.5m" or "1\.5h"'):
         Duration.parse(1.5)  # type: ignore[arg-type]
     d = parse_duration("4h")
     assert Duration.parse(d) is d

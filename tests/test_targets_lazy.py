@@ -152,7 +152,10 @@ def _shape(t: Target) -> tuple[object, ...]:
     return ("none", t.clause)
 
 
-@pytest.mark.parametrize("policy_id", ["passkit", "api_provider", "integrato", "smartix", "esim_go"])
+BUNDLED = ["passkit", "api_provider", "integrato", "smartix", "esim_go"]
+
+
+@pytest.mark.parametrize("policy_id", BUNDLED)
 def test_every_bundled_target_matches_a_reading_of_the_data(policy_id: str) -> None:
     policy = load_policy(policy_id)
     targets = policy.targets()
@@ -162,13 +165,13 @@ def test_every_bundled_target_matches_a_reading_of_the_data(policy_id: str) -> N
         assert policy.target(t.plan, t.severity, t.metric) == t
 
 
-@pytest.mark.parametrize("policy_id", ["passkit", "api_provider", "integrato", "smartix", "esim_go"])
+@pytest.mark.parametrize("policy_id", BUNDLED)
 def test_distinct_targets_cover_the_table(policy_id: str) -> None:
     policy = load_policy(policy_id)
     from slacalc.policy import _targets
 
     table = _targets(policy)
-    seen = {_shape(t)[:-1] + (t.metric,) for _, t in table.distinct()}
+    seen = {(*_shape(t)[:-1], t.metric) for _, t in table.distinct()}
     for t in policy.targets():
         if t.kind is not TargetKind.NONE:
-            assert _shape(t)[:-1] + (t.metric,) in seen, t
+            assert (*_shape(t)[:-1], t.metric) in seen, t

@@ -21,7 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from ._frozen import Frozen
-from .durations import Duration
+from .durations import DURATION_PATTERN, Duration, case_free
 
 __all__ = [
     "CellSpec",
@@ -34,6 +34,15 @@ __all__ = [
 
 ALWAYS = "always"
 NOT_APPLICABLE_WORDS = frozenset({"n/a", "na", "none", "not applicable", "-"})
+#: A cell written as text, for the JSON Schema: a duration or a word for "not applicable".
+_NOT_APPLICABLE_PATTERN = case_free(
+    r"^\s*(?:"
+    + "|".join(sorted(NOT_APPLICABLE_WORDS, key=len, reverse=True)).replace(" ", r"\s+")
+    + r")\s*$"
+)
+CELL_TEXT_PATTERN = f"(?:{DURATION_PATTERN})|(?:{_NOT_APPLICABLE_PATTERN})"
+#: A clock name for the JSON Schema: ``always`` or a calendar of the policy, as written.
+CLOCK_SCHEMA: dict[str, Any] = {"pattern": r"^\S(?:.*\S)?$", "examples": [ALWAYS]}
 
 
 class NextOpen(Frozen):
@@ -50,7 +59,9 @@ class CellSpec(Frozen):
 
     within: Duration | None = Field(None, description="How long the vendor has")
     commitment: str | None = Field(None, description="A promise in words, with no due time")
-    clock: str | None = Field(None, description="'always' (24x7) or a calendar name")
+    clock: str | None = Field(
+        None, description="'always' (24x7) or a calendar name", json_schema_extra=CLOCK_SCHEMA
+    )
     start: StartRule | None = Field(None, description="'opened' or {next_open: calendar}")
     clause: str | None = Field(None, description="The clause of the document this comes from")
     not_applicable: bool = Field(False, description="The document says N/A for this cell")
@@ -92,7 +103,11 @@ class CellSpec(Frozen):
         schema = handler.resolve_ref_schema(ref)
         obj = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description")}
         schema["anyOf"] = [
-            {"type": "string", "description": "A duration ('4h', '1 business day') or 'n/a'"},
+            {
+                "type": "string",
+                "pattern": CELL_TEXT_PATTERN,
+                "description": "A duration ('4h', '1 business day') or 'n/a'",
+            },
             {"type": "null", "description": "Not applicable"},
             obj,
         ]
@@ -176,7 +191,9 @@ class MetricSpec(Frozen):
         None, gt=0, le=1, description="Overrides the policy's warning_fraction for this metric"
     )
     clause: str | None = None
-    clock: str | None = Field(None, description="Default clock for this table's cells")
+    clock: str | None = Field(
+        None, description="Default clock for this table's cells", json_schema_extra=CLOCK_SCHEMA
+    )
     start: StartRule | None = None
     by_plan: dict[str, CellSpec] = Field(
         default_factory=dict, description="Defaults per plan column"

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from ._frozen import Frozen
-from .calendar import Calendar
+from .calendar import ZONE_PATTERN, Calendar
 from .durations import Duration
 from .states import State
 
@@ -251,7 +251,7 @@ class AvailabilitySpec(Frozen):
 
     target: Percent = Field(description="A percentage, e.g. 99.9%")
     period: Literal["month"] = "month"
-    timezone: str = "UTC"
+    timezone: str = Field("UTC", json_schema_extra={"pattern": ZONE_PATTERN})
     clause: str | None = None
     causes: dict[str, Cause] = Field(description="Outage causes by id")
     credits: Credits = Field(default_factory=Credits)
