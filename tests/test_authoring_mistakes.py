@@ -54,7 +54,7 @@ MISTAKES: list[tuple[str, str, str, str, str]] = [
     ("bare within", "within: 4h", "within: 15", "metrics.response.targets.s1.basic.within",
      'write "15m" or "15h"'),
     ("bare cell", "s1: 1 business day", "s1: 2", "metrics.resolution.targets.s1",
-     "write a duration with a unit"),
+     'write "2m" or "2h"'),
     ("bare business_day", "business_day: 8h", "business_day: 9", "calendars.office.business_day",
      'write "9m" or "9h"'),
     ("clock business_day", "business_day: 8h", "business_day: 8:00",

@@ -442,8 +442,16 @@ def policy_from_document(doc: YamlDocument) -> Policy:
 def _kind(value: object) -> str:
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "an empty value"
     if isinstance(value, str):
         return f"the text {value[:40]!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | datetime | int | float):
+        return str(value)
     return f"{type(value).__name__} {value!r}"[:60]
 
 
@@ -554,7 +562,12 @@ def _message(
         return f"expected a mapping of keys ({{key: value, ...}}), not {_kind(given)}", False
     if kind in ("tuple_type", "list_type", "set_type"):
         return f"expected a list ([a, b] or one '- item' per line), not {_kind(given)}", False
-    if kind.endswith("_type") or kind in ("literal_error", "enum"):
+    if kind == "string_type":
+        return f"expected text, not {_kind(given)}; write the text (quote it if it has ': ')", False
+    if kind in ("literal_error", "enum"):
+        expected = (err.get("ctx") or {}).get("expected", "")
+        return f"write one of {expected} (got {_kind(given)})", False
+    if kind.endswith("_type"):
         shown = repr(given)
         msg += f" (got {shown[:60]})"
     return msg, False

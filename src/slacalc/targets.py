@@ -21,7 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from ._frozen import Frozen
-from .durations import DURATION_PATTERN, Duration, case_free
+from .durations import DURATION_PATTERN, Duration, case_free, no_unit
 
 __all__ = [
     "CellSpec",
@@ -75,9 +75,12 @@ class CellSpec(Frozen):
             if data.strip().lower() in NOT_APPLICABLE_WORDS:
                 return {"not_applicable": True}
             return {"within": data}
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            raise ValueError(no_unit(data))
         if not isinstance(data, Mapping | BaseModel):
+            shown = "[]" if data == [] else str(data).lower() if isinstance(data, bool) else data
             raise ValueError(
-                f"{data!r} is not a target: write a duration with a unit ('4h', "
+                f"{shown} is not a target: write a duration with a unit ('4h', "
                 "'1 business day'), 'n/a', or a mapping {within|commitment, clock, start, clause}"
             )
         return data
