@@ -13,7 +13,7 @@ from pydantic_core import core_schema
 
 from .errors import DurationError
 
-__all__ = ["DURATION_PATTERN", "Duration", "parse_duration"]
+__all__ = ["Duration", "parse_duration"]
 
 _UNIT_SECONDS = {
     "w": 604_800, "week": 604_800, "weeks": 604_800,
@@ -203,6 +203,8 @@ class Duration:
 def no_unit(value: int | float) -> str:
     """Why a bare number is not a duration, with the fix."""
     shown = f"{value:g}" if isinstance(value, float) else str(value)
+    if value <= 0:
+        return f"{shown} is not a duration: write a positive duration with a unit, e.g. \"15m\""
     return f"{shown} has no unit; write \"{shown}m\" or \"{shown}h\""
 
 

@@ -15,8 +15,6 @@ from .errors import CalendarError
 
 __all__ = [
     "DAY_KEYS",
-    "DAY_KEY_PATTERN",
-    "INTERVAL_PATTERN",
     "DayIntervals",
     "Week",
     "parse_day_key",

@@ -29,7 +29,6 @@ __all__ = [
     "NextOpen",
     "Target",
     "TargetKind",
-    "TargetTable",
 ]
 
 ALWAYS = "always"

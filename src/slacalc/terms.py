@@ -28,7 +28,6 @@ from .durations import Duration
 from .states import State
 
 __all__ = [
-    "PERCENT_PATTERN",
     "AvailabilitySpec",
     "Cause",
     "CreditTier",
@@ -44,7 +43,6 @@ __all__ = [
     "Plan",
     "Severity",
     "Source",
-    "parse_percent",
 ]
 
 _PERCENT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*%\s*")
