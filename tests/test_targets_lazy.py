@@ -67,10 +67,10 @@ def big() -> tuple[object, int, int]:
 
 def test_big_policy_loads_in_bounded_memory(big: tuple[object, int, int]) -> None:
     _, peak, after_lookup = big
-    # 1.44 million targets built eagerly took well over a gigabyte; on demand it is the
-    # parsed file and its models, a few tens of megabytes at most.
-    assert peak < 100_000_000, peak
-    assert after_lookup < 100_000_000, after_lookup
+    # 1.44 million targets built eagerly took 1.77 GB; on demand it is the parsed file and
+    # its models (about 4 MB measured), far under the 200 MB the limit allows.
+    assert peak < 50_000_000, peak
+    assert after_lookup < 50_000_000, after_lookup
 
 
 def test_building_counts_follow_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
