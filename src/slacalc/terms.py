@@ -367,20 +367,25 @@ def parse_rrule(text: str, dtstart: datetime) -> Recurrence:
 
 def _may_fall_on(rule: Recurrence, day: date) -> bool:
     """Whether ``day`` passes the rule's date filters (a superset of its occurrence days)."""
-    r: Any = rule
-    if r._bymonth and day.month not in r._bymonth:
+    by_month = getattr(rule, "_bymonth", None)
+    month_days = getattr(rule, "_bymonthday", None) or ()
+    negative_month_days = getattr(rule, "_bynmonthday", None) or ()
+    year_days = getattr(rule, "_byyearday", None)
+    weekdays = getattr(rule, "_byweekday", None) or ()
+    nth_weekdays = getattr(rule, "_bynweekday", None) or ()
+    if by_month and day.month not in by_month:
         return False
-    if r._bymonthday or r._bynmonthday:
+    if month_days or negative_month_days:
         nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
         month_len = (nxt - date(day.year, day.month, 1)).days
-        if day.day not in r._bymonthday and day.day - month_len - 1 not in r._bynmonthday:
+        if day.day not in month_days and day.day - month_len - 1 not in negative_month_days:
             return False
-    if r._byyearday:
+    if year_days:
         yd = day.timetuple().tm_yday
-        year_len = 366 if date(day.year, 12, 31).timetuple().tm_yday == 366 else 365
-        if yd not in r._byyearday and yd - year_len - 1 not in r._byyearday:
+        year_len = date(day.year, 12, 31).timetuple().tm_yday
+        if yd not in year_days and yd - year_len - 1 not in year_days:
             return False
-    days = set(r._byweekday or ()) | {w for w, _ in r._bynweekday or ()}
+    days = set(weekdays) | {w for w, _ in nth_weekdays}
     return not days or day.weekday() in days
 
 
@@ -392,9 +397,7 @@ def check_rule(rule: Recurrence, text: str, duration: Duration | None) -> None:
     otherwise its windows are walked from the first until a gap, and a run of touching
     windows longer than ``RULE_LONGEST_RUN`` (or ``RULE_MAX_WALK`` windows) pauses for good.
     """
-    r: Any = rule
-    start = r._dtstart
-    first_day = start.date()
+    first_day = rule._dtstart.date()  # type: ignore[attr-defined]
     try:
         last_day = first_day.replace(year=first_day.year + RULE_FIRST_YEARS)
     except ValueError:
