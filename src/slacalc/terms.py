@@ -451,7 +451,7 @@ class Example(Frozen):
     state: str | None = Field(
         None,
         description="Expected state of the metric at 'at'",
-        json_schema_extra={"enum": [x.value for x in State]},
+        json_schema_extra={"enum": [*(x.value for x in State), None]},
     )
 
     @field_validator("state")
