@@ -52,8 +52,8 @@ def test_every_bundled_policy_validates(path: Path) -> None:
 BROKEN = [
     ("wrong duration", "within: 2 business days", "within: 2 business dayz"),
     ("bare duration", "within: 2 business days", "within: 15"),
-    ("bad cell", 'general: {within: 2 business days, clock: business, clause: "We aim to: Respond '
-     'to help or general support requests within 2 business days"}', "general: 4 hourz"),
+    ("bad cell", re.search(r"general: \{within: 2 business days.*\}", SMARTIX)[0],  # type: ignore[index]
+     "general: 4 hourz"),
     ("bad business day", "business_day: 8h", "business_day: 8 hrz"),
     ("bad interval", '"09:00-17:00"', '"9am-5pm"'),
     ("bad day key", "mon-fri:", "mon-fry:"),
