@@ -537,6 +537,9 @@ def _message(
         return f"{shown} is not a number; write a number{span}, e.g. 0.75", False
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
         return f"{given!r} is not an id: {_ID_RULE}, e.g. {_suggest_id(given)!r}", False
+    if kind == "string_pattern_mismatch":
+        pattern = (err.get("ctx") or {}).get("pattern", "")
+        return f"{str(given)[:60]!r} does not have the expected form (pattern {pattern})", False
     if kind == "string_type" and isinstance(given, bool):
         word = "true" if given else "false"
         return f"{word} is a yes/no value here, not text; quote it: \"{word}\"", False
