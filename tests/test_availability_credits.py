@@ -99,7 +99,7 @@ def test_credit_causes_are_checked_at_load():
         policy_from_text(
             smartix_with(
                 "    kind: discretionary\n",
-                "    kind: tiered\n    tiers: [{below: 99.9, percent: 10}]\n",
+                "    kind: tiered\n    tiers: [{below: 99.9%, percent: 10%}]\n",
             ),
             "s.yaml",
         )

@@ -98,8 +98,10 @@ def test_non_durations_are_refused(bad):
 
 def test_other_inputs():
     assert Duration.parse(timedelta(hours=2)).fixed == 2 * H
-    assert Duration.parse(90).fixed == timedelta(seconds=90)
-    assert Duration.parse(1.5).fixed == timedelta(seconds=1.5)
+    with pytest.raises(DurationError, match='90 has no unit; write "90m" or "90h"'):
+        Duration.parse(90)  # type: ignore[arg-type]
+    with pytest.raises(DurationError, match=r'1\.5 has no unit; write "1\.5m" or "1\.5h"'):
+        Duration.parse(1.5)  # type: ignore[arg-type]
     d = parse_duration("4h")
     assert Duration.parse(d) is d
 

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,8 @@ from .durations import Duration
 from .errors import CalendarError, DurationError, NaiveDatetimeError
 from .hours import (
     CLOSED_WORDS,
+    DAY_KEY_PATTERN,
+    INTERVAL_PATTERN,
     DayIntervals,
     Week,
     day_length,
@@ -64,10 +67,35 @@ def _check_day_key(value: str) -> str:
 
 
 IntervalText = Annotated[
-    str, BeforeValidator(lambda v: _check_interval(v) if isinstance(v, str) else v)
+    str,
+    BeforeValidator(lambda v: _check_interval(v) if isinstance(v, str) else v),
+    WithJsonSchema({"type": "string", "pattern": INTERVAL_PATTERN, "examples": ["09:00-17:00"]}),
 ]
-DayKey = Annotated[str, BeforeValidator(lambda v: _check_day_key(v) if isinstance(v, str) else v)]
-Intervals = Annotated[list[IntervalText], BeforeValidator(_listify)]
+DayKey = Annotated[
+    str,
+    BeforeValidator(lambda v: _check_day_key(v) if isinstance(v, str) else v),
+    WithJsonSchema({"type": "string", "pattern": DAY_KEY_PATTERN}),
+]
+Intervals = Annotated[
+    list[IntervalText],
+    BeforeValidator(_listify),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "array", "items": {"type": "string", "pattern": INTERVAL_PATTERN}},
+                {"type": "string", "pattern": INTERVAL_PATTERN},
+                {"type": "string", "enum": list(CLOSED_WORDS)},
+                {"type": "null"},
+            ],
+            "description": "'HH:MM-HH:MM' intervals; [], 'closed' or null for a closed day",
+        }
+    ),
+]
+#: An IANA zone name's shape, for the JSON Schema: components that start with a capital
+#: (``Europe/London``, ``America/Argentina/Buenos_Aires``, ``Etc/GMT+5``, ``UTC``).
+#: ``Calendar._known_zone`` is the rule; a list of names would tie the schema to one
+#: machine's zone database.
+ZONE_PATTERN = r"^[A-Z][A-Za-z0-9_+-]*(?:/[A-Z][A-Za-z0-9_+-]*)*$"
 
 
 class HolidayRules(BaseModel):
@@ -275,9 +303,14 @@ class Calendar(BaseModel):
 
     name: str | None = Field(None, description="A short name for messages and reports")
     description: str | None = None
-    timezone: str = Field("UTC", description="IANA time zone, e.g. 'Europe/London'")
+    timezone: str = Field(
+        "UTC",
+        description="IANA time zone, e.g. 'Europe/London'",
+        json_schema_extra={"pattern": ZONE_PATTERN},
+    )
     hours: dict[DayKey, Intervals] = Field(
         default_factory=dict,
+        json_schema_extra={"additionalProperties": False},
         description="Weekly hours: day key (mon..sun, mon-fri, daily, weekdays, weekends) -> "
         "list of 'HH:MM-HH:MM' intervals (24:00 allowed as an end; end <= start is overnight)",
     )

@@ -195,16 +195,26 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Where the committed schema is published; policies name it in their editor comment.
+SCHEMA_ID = "https://raw.githubusercontent.com/slacalc/slacalc/main/policies/policy.schema.json"
+
+
 def schema_text() -> str:
     """The JSON Schema of a policy file, as committed in ``policies/policy.schema.json``."""
     from .policy import Policy
+    from .tickets import Event
 
     schema = Policy.model_json_schema(by_alias=True)
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://slacalc.example/policy.schema.json",
-        **schema,
-    }
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    # An example's events are plain mappings in the model (read as a Ticket's events when
+    # the example runs): give editors the Event shape, with its event types.
+    defs = schema.setdefault("$defs", {})
+    events = defs.get("Example", {}).get("properties", {}).get("events", {})
+    if events.get("items", {}).get("type") == "object" and "properties" not in events["items"]:
+        event = Event.model_json_schema()
+        defs.update(event.pop("$defs", {}))
+        defs["Event"] = event
+        events["items"] = {"$ref": "#/$defs/Event"}
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -34,6 +34,43 @@ _ISO = re.compile(
     r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?",
     re.IGNORECASE,
 )
+
+
+def case_free(pattern: str) -> str:
+    """``pattern`` with its ASCII letters matching either case: JSON Schema has no flags."""
+    out = []
+    escaped = in_set = False
+    for c in pattern:
+        if escaped:
+            out.append(c)
+            escaped = False
+        elif c == "\\":
+            out.append(c)
+            escaped = True
+        elif c in "[]":
+            in_set = c == "["
+            out.append(c)
+        elif c.isascii() and c.isalpha():
+            both = c.lower() + c.upper()
+            out.append(both if in_set else f"[{both}]")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_UNIT_WORDS = r"(?:weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?)"
+_WORD_PART = rf"{_NUMBER}\s*(?:business\s+)?{_UNIT_WORDS}"
+#: The written forms of a duration as one ECMA-262 pattern, for the JSON Schema. The parser
+#: below is the authority (it also refuses empty and out-of-range values); a test checks the
+#: two agree on what is well-formed.
+DURATION_PATTERN = case_free(
+    r"^\s*(?:"
+    rf"(?:{_NUMBER}\s*[wdhms]\s*)+"
+    rf"|{_WORD_PART}(?:\s*,?\s*(?:(?:and|\+)\s*)?{_WORD_PART})*"
+    rf"|p(?=\d|t\d)(?:{_NUMBER}w)?(?:{_NUMBER}d)?"
+    rf"(?:t(?=\d)(?:{_NUMBER}h)?(?:{_NUMBER}m)?(?:{_NUMBER}s)?)?"
+    r")\s*$"
+)
 ACCEPTED = (
     "write e.g. '30m', '4h', '1h30m', '90s', '2d' (48 hours), '4 hours', "
     "'1 business day', '3 business days', or ISO 8601 'PT4H'"
@@ -62,19 +99,14 @@ class Duration:
         self._text = text
 
     @classmethod
-    def parse(cls, value: str | timedelta | Duration | int | float) -> Duration:
-        """Parse what a policy author writes; a number is seconds."""
+    def parse(cls, value: str | timedelta | Duration) -> Duration:
+        """Parse what a policy author writes: a number needs its unit (``15m``, not ``15``)."""
         if isinstance(value, Duration):
             return value
         if isinstance(value, timedelta):
             return cls(value)
-        if isinstance(value, bool):
-            raise DurationError(f"{value!r} is not a duration; {ACCEPTED}")
-        if isinstance(value, int | float):
-            try:
-                return cls(timedelta(seconds=value))
-            except (OverflowError, ValueError):
-                raise DurationError(f"{value!r} seconds is not a usable duration") from None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise DurationError(no_unit(value))
         if not isinstance(value, str):
             raise DurationError(f"{value!r} is not a duration; {ACCEPTED}")
         return _parse_text(value)
@@ -162,9 +194,18 @@ class Duration:
     ) -> JsonSchemaValue:
         return {
             "type": "string",
-            "description": "A duration: " + ACCEPTED + ".",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration with its unit: " + ACCEPTED + ".",
             "examples": ["30m", "4h", "1h30m", "1 business day", "PT4H"],
         }
+
+
+def no_unit(value: int | float) -> str:
+    """Why a bare number is not a duration, with the fix."""
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    if value <= 0:
+        return f"{shown} is not a duration: write a positive duration with a unit, e.g. \"15m\""
+    return f"{shown} has no unit; write \"{shown}m\" or \"{shown}h\""
 
 
 def _validate(value: Any) -> Duration:
@@ -237,9 +278,15 @@ def _parse_text(raw: str) -> Duration:
     else:
         if matched and not text[pos:].strip():
             return _make(secs, bdays, raw)
+    clock = _CLOCK.fullmatch(text)
+    if clock:
+        hours, minutes = int(clock.group(1)), int(clock.group(2))
+        fix = f"{hours}h{minutes}m" if minutes else f"{hours}h"
+        raise DurationError(f"{raw!r} is a clock time, not a duration; write '{fix}'")
     raise DurationError(f"{raw!r} is not a duration; {ACCEPTED}")
 
 
+_CLOCK = re.compile(r"(\d{1,3}):(\d{2})")
 _MAX_SECONDS = 999_999_999 * 86_400 // 1000  # well inside timedelta's range
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from .durations import case_free
 from .errors import CalendarError
 
 __all__ = [
@@ -34,6 +35,11 @@ _DAY_INDEX = {**{k: i for i, k in enumerate(DAY_KEYS)}, **{k: i for i, k in enum
 _GROUPS = {"daily": tuple(range(7)), "weekdays": tuple(range(5)), "weekends": (5, 6)}
 _INTERVAL = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 ACCEPTED_KEYS = "mon..sun, a range such as mon-fri, daily, weekdays or weekends"
+_DAY = "(?:" + "|".join(sorted(_DAY_INDEX, key=len, reverse=True)) + ")"
+#: A day key for the JSON Schema (``parse_day_key`` is the rule).
+DAY_KEY_PATTERN = case_free(rf"^\s*(?:{'|'.join(_GROUPS)}|{_DAY}(?:\s*-\s*{_DAY})?)\s*$")
+#: ``HH:MM-HH:MM`` for the JSON Schema (``parse_interval`` is the rule; it also checks times).
+INTERVAL_PATTERN = r"^\s*(?:[01]?\d|2[0-4]):[0-5]\d\s*-\s*(?:[01]?\d|2[0-4]):[0-5]\d\s*$"
 CLOSED_WORDS = ("closed", "none")
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -205,7 +207,7 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
             else:
                 problem = f"YAML syntax error: {problem}" + (
                     f" ({e.context})" if e.context and e.problem else ""
-                )
+                ) + _syntax_hint(e)
             raise PolicyError(
                 problem,
                 file=filename,
@@ -226,6 +228,16 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
         return YamlDocument(filename, data, doc.values, doc.keys)
     finally:
         loader.dispose()
+
+
+def _syntax_hint(e: yaml.MarkedYAMLError) -> str:
+    """The usual cause of a syntax error, when there is one."""
+    if "flow mapping" in (e.context or "") and "got ':'" in (e.problem or ""):
+        return (
+            "; inside {...} a value with ': ' or ', ' in it must be quoted, "
+            'e.g. {definition: "Note: production is down"}'
+        )
+    return ""
 
 
 def load_yaml_text(text: str, filename: str = "<string>") -> Any:
@@ -289,6 +301,10 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, path: Key) -> Any:
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(node, _tag_message(node.tag), path)
+        if node.style is None:
+            ambiguous = _yaml11_only(node.tag, node.value)
+            if ambiguous is not None:
+                raise self.fail(node, ambiguous, path)
         constructor = self.loader.yaml_constructors[node.tag]
         try:
             return constructor(self.loader, node)
@@ -340,6 +356,54 @@ class _Builder:
                 table.setdefault((*dst, *k[n:]), table[k])
 
 
+_BOOL_WORDS = frozenset({"true", "false"})
+
+
+def _yaml11_only(tag: str, text: str) -> str | None:
+    """Why a plain scalar that YAML 1.1 and YAML 1.2 read differently is refused, or None.
+
+    PyYAML reads YAML 1.1: ``NO`` and ``off`` are false, ``8:00`` is the number 480 (base
+    60), ``017`` is 15 (octal), ``1_000`` is 1000. YAML 1.2 and most editors read the first
+    three as text, so the file means different things to different readers: quote it.
+    """
+    kind = tag.removeprefix(_CORE)
+    if kind == "bool" and text.lower() not in _BOOL_WORDS:
+        return (
+            f"{text} is read as a yes/no value by YAML 1.1 but as text by YAML 1.2; "
+            f'quote it: "{text}" (or write true or false for a yes/no value)'
+        )
+    if kind in ("int", "float") and ":" in text:
+        return (
+            f"{text} is read as the base-60 number {_sexagesimal(text)} by YAML 1.1; a "
+            f"duration needs a unit, e.g. \"{_as_duration(text)}\"; quote a time of day: "
+            f'"{text}"'
+        )
+    if kind == "int" and (
+        "_" in text or text.lstrip("+-")[:2].lower() in ("0b", "0x")
+        or (len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0"))
+    ):
+        return (
+            f"{text} is read as a number in another base by YAML 1.1; write it as a plain "
+            f'number or quote it: "{text}"'
+        )
+    return None
+
+
+def _sexagesimal(text: str) -> str:
+    total = 0.0
+    for part in text.replace("_", "").lstrip("+-").split(":"):
+        total = total * 60 + float(part)
+    return f"{total:g}"
+
+
+def _as_duration(text: str) -> str:
+    parts = text.lstrip("+-").split(":")
+    if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+        h, m = int(parts[0]), int(parts[1])
+        return f"{h}h{m}m" if m else f"{h}h"
+    return "1h30m"
+
+
 def _tag_message(tag: str) -> str:
     shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
     return f"tag {shown!r} is not allowed: policy files use plain YAML (no tags)"
@@ -380,8 +444,16 @@ def policy_from_document(doc: YamlDocument) -> Policy:
 def _kind(value: object) -> str:
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "an empty value"
     if isinstance(value, str):
         return f"the text {value[:40]!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | datetime | int | float):
+        return str(value)
     return f"{type(value).__name__} {value!r}"[:60]
 
 
@@ -397,11 +469,11 @@ def _located(e: ValidationError, doc: YamlDocument) -> PolicyError:
     for err in errors:
         ctx_err = (err.get("ctx") or {}).get("error")
         if isinstance(ctx_err, PolicyError) and ctx_err.path:
-            found, rest = doc.resolve(ctx_err.path.split("."))
-            located.append((found, rest, ctx_err.reason, False))
+            where = _policy_error_path(doc, err["loc"], ctx_err.path)
+            located.append((*where, ctx_err.reason, False))
             continue
         found, rest = doc.resolve(err["loc"])
-        located.append((found, rest, *_message(err, rest)))
+        located.append((found, rest, *_message(err, rest, doc, found)))
     path, rest, message, at_key = located[0]
     # Union branches report one error each at the same place: say them together.
     alternatives = [m for p, r, m, _ in located[1:] if p == path and r == rest and m != message]
@@ -415,9 +487,30 @@ def _located(e: ValidationError, doc: YamlDocument) -> PolicyError:
     return doc.error(message, path, extra=rest)
 
 
-def _message(err: Any, rest: list[object]) -> tuple[str, bool]:
+def _policy_error_path(
+    doc: YamlDocument, loc: Sequence[object], path: str
+) -> tuple[Key, list[object]]:
+    """Where a validator's ``PolicyError`` points: its path from the top of the file, or,
+    when that is not in the file, from the model that raised it (``loc``)."""
+    items = path.split(".")
+    found, rest = doc.resolve(items)
+    if rest:
+        inner, inner_rest = doc.resolve([*loc, *items])
+        if not inner_rest:
+            return inner, inner_rest
+    return found, rest
+
+
+_ID_RULE = "an id starts with a lowercase letter, then lowercase letters, digits or underscores"
+
+
+def _message(
+    err: Any, rest: list[object], doc: YamlDocument | None = None, found: Key = ()
+) -> tuple[str, bool]:
+    """One pydantic error in the policy's words, with the fix."""
     kind = err["type"]
     loc = err["loc"]
+    given = err.get("input")
     if kind == "missing":
         name = loc[-1] if loc else "?"
         if rest and rest[-1] == name:
@@ -425,6 +518,9 @@ def _message(err: Any, rest: list[object]) -> tuple[str, bool]:
         return f"missing required key {name!r}", False
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
+        flow = _flow_value_hint(doc, found, name, given)
+        if flow:
+            return f"unknown key {name!r}; {flow}", True
         hint = difflib.get_close_matches(name, _all_field_names(), n=1)
         return f"unknown key {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), True
     ctx_err = (err.get("ctx") or {}).get("error")
@@ -435,10 +531,80 @@ def _message(err: Any, rest: list[object]) -> tuple[str, bool]:
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
-    if kind.endswith("_type") or kind in ("literal_error", "enum", "model_type", "dict_type"):
-        shown = repr(err.get("input"))
+    if (isinstance(given, float) and given != given) or given in (float("inf"), float("-inf")):
+        shown = ".nan" if given != given else ".inf" if given > 0 else "-.inf"
+        bounds = err.get("ctx") or {}
+        high = bounds.get("lt", bounds.get("le"))
+        span = f" up to {high}" if high is not None else ""
+        return f"{shown} is not a number; write a number{span}, e.g. 0.75", False
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return f"{given!r} is not an id: {_ID_RULE}, e.g. {_suggest_id(given)!r}", False
+    if kind == "string_pattern_mismatch":
+        pattern = (err.get("ctx") or {}).get("pattern", "")
+        return f"{str(given)[:60]!r} does not have the expected form (pattern {pattern})", False
+    if kind == "string_type" and isinstance(given, bool):
+        word = "true" if given else "false"
+        return f"{word} is a yes/no value here, not text; quote it: \"{word}\"", False
+    if kind == "string_type" and isinstance(given, int | float):
+        return f"{given} is a number here, not text; quote it: \"{given}\"", False
+    if kind == "string_type" and isinstance(given, date | datetime):
+        return f"{given} is a date here, not text; quote it: \"{given}\"", False
+    if kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
+        return (
+            f"{str(given)[:40]!r} is not an instant; write ISO 8601 with an offset, "
+            "e.g. \"2026-11-20T16:30:00Z\"",
+            False,
+        )
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing",
+                "date_from_datetime_inexact"):
+        return f"{str(given)[:40]!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-20", False
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{str(given)[:40]!r} is not a yes/no value; write true or false", False
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "decimal_parsing",
+                "decimal_type"):
+        return f"{str(given)[:40]!r} is not a number; write a number, e.g. 0.75", False
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys ({{key: value, ...}}), not {_kind(given)}", False
+    if kind in ("tuple_type", "list_type", "set_type"):
+        return f"expected a list ([a, b] or one '- item' per line), not {_kind(given)}", False
+    if kind == "string_type":
+        return f"expected text, not {_kind(given)}; write the text (quote it if it has ': ')", False
+    if kind in ("literal_error", "enum"):
+        expected = (err.get("ctx") or {}).get("expected", "")
+        return f"write one of {expected} (got {_kind(given)})", False
+    if kind.endswith("_type"):
+        shown = repr(given)
         msg += f" (got {shown[:60]})"
     return msg, False
+
+
+def _suggest_id(value: object) -> str:
+    text = re.sub(r"[^a-z0-9_]+", "_", str(value).strip().lower()).strip("_")
+    text = text.lstrip("0123456789_")
+    return text or "acme"
+
+
+def _flow_value_hint(doc: YamlDocument | None, parent: Key, name: str, value: object) -> str:
+    """A key with no value right after a text value is most likely the rest of that text,
+    cut at an unquoted ',' inside ``{...}``: say how to quote it."""
+    if doc is None or value is not None:
+        return ""
+    if parent and parent[-1] == name:
+        parent = parent[:-1]
+    mapping = doc.data
+    for k in parent:
+        mapping = mapping[k] if isinstance(mapping, dict | list) else None
+    if not isinstance(mapping, dict) or name not in mapping:
+        return ""
+    keys = list(mapping)
+    i = keys.index(name)
+    if i == 0 or not isinstance(mapping[keys[i - 1]], str):
+        return ""
+    prev = keys[i - 1]
+    return (
+        "inside {...} a ',' ends the value: quote a value that has a comma, "
+        f"{prev}: \"{mapping[prev]}, {name}\""
+    )
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,7 @@ from .targets import Row as Row
 from .targets import StartRule as StartRule
 from .targets import Target as Target
 from .targets import TargetKind as TargetKind
-from .targets import compile_targets
+from .targets import TargetTable, compile_targets
 from .targets import split_key as split_key
 from .terms import AvailabilitySpec as AvailabilitySpec
 from .terms import Cause as Cause
@@ -378,11 +378,11 @@ def _names(policy: Policy, kind: str) -> NameIndex[Any]:
     return index
 
 
-def _targets(policy: Policy) -> dict[tuple[str, str, str], Target]:
+def _targets(policy: Policy) -> TargetTable:
     cache = _cache(policy)
     if "targets" not in cache:
         cache["targets"] = compile_targets(policy.metrics, policy.plans, policy.severities)
-    result: dict[tuple[str, str, str], Target] = cache["targets"]
+    result: TargetTable = cache["targets"]
     return result
 
 
@@ -529,24 +529,29 @@ def _check_policy(policy: Policy) -> None:
         for p in policy.availability_target.credits.plans:
             need(p, plans, "plan", "availability.credits.plans")
     # Names must not collide: one label, one plan (or severity).
-    for kind, items in (
-        ("plan", [(k, (v.name, *v.aliases)) for k, v in policy.plans.items()]),
-        ("severity", [(k, (v.name, *v.aliases)) for k, v in policy.severities.items()]),
+    for kind, section, items in (
+        ("plan", "plans", [(k, (v.name, *v.aliases)) for k, v in policy.plans.items()]),
+        (
+            "severity",
+            "severities",
+            [(k, (v.name, *v.aliases)) for k, v in policy.severities.items()],
+        ),
+        ("metric", "metrics", [(k, (v.title or k,)) for k, v in policy.metrics.items()]),
     ):
         owner: dict[str, str] = {}
         for key, labels in items:
             if "," in key:
-                raise PolicyError(f"a {kind} id cannot contain ','", path=f"{kind}s.{key}")
+                raise PolicyError(f"a {kind} id cannot contain ','", path=f"{section}.{key}")
             for label in {normalise(x) for x in (key, *labels)}:
                 if owner.get(label, key) != key:
                     raise PolicyError(
                         f"{kind} name {label!r} is used by both {owner[label]!r} and {key!r}",
-                        path=f"{'plans' if kind == 'plan' else 'severities'}.{key}",
+                        path=f"{section}.{key}",
                     )
                 owner[label] = key
     # Compile once so a broken cell fails at load, not at first question.
     targets = compile_targets(policy.metrics, policy.plans, policy.severities)
-    for (m, p, s), target in targets.items():
+    for (m, p, s), target in targets.distinct():
         if target.kind is TargetKind.DURATION and target.within is not None:
             if target.within.is_business and target.clock == ALWAYS:
                 raise PolicyError(

@@ -1,12 +1,17 @@
 """A pytest plugin: the ``examples:`` of policy files become test items.
 
 Registered through the ``pytest11`` entry point, so it is active wherever slacalc is
-installed. It collects a YAML file (``*.yaml``, ``*.yml``) only when pytest is pointed at it
-(a path on the command line or under ``testpaths``) *and* the file declares itself a policy:
+installed; importing it loads only the standard library (slacalc's own modules load when a
+policy file is collected). It collects a YAML file (``*.yaml``, ``*.yml``) only when pytest
+is pointed at it (a path on the command line or under ``testpaths``) *and* the file is a
+policy:
 
 * its first lines carry the editor comment
   ``# yaml-language-server: $schema=...policy.schema.json``, or
-* it matches one of the glob patterns of the ini option ``slacalc_policies``.
+* it has a policy's top-level keys (``plans:``, ``severities:`` and ``metrics:``), or
+* it matches one of the glob patterns of the ini option ``slacalc_policies`` (a trailing
+  ``# comment`` on a line of the option is ignored; a pattern that matches no file under
+  the rootdir is warned about).
 
 Random YAML files (CI configs, fixtures) are never collected. Each example is one item,
 ``path::example name``; a file that does not load is one failing item with the located
@@ -18,19 +23,25 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import glob
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .checks import example_label, run_example
-from .errors import PolicyError
-from .policy import Policy
-from .terms import Example
+if TYPE_CHECKING:
+    from .errors import PolicyError
+    from .policy import Policy
+    from .terms import Example
 
 MARKER = "policy.schema.json"
 _HEAD_LINES = 5
+#: Top-level keys every policy has (besides id, name and source, which other YAML has too).
+POLICY_KEYS = ("plans", "severities", "metrics")
+_MAX_SNIFF = 1_000_000
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,10 +59,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def ini_patterns(lines: list[str]) -> list[str]:
+    """The patterns of the ini option: one or more per line, a trailing ``# comment`` dropped."""
+    out: list[str] = []
+    for line in lines:
+        out.extend(_COMMENT.sub("", line).split())
+    return out
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getini("slacalc_collect"):
+        return
+    root = str(config.rootpath)
+    for pattern in ini_patterns(list(config.getini("slacalc_policies"))):
+        if not glob.glob(pattern, root_dir=root, recursive=True) and not glob.glob(
+            f"**/{pattern}", root_dir=root, recursive=True
+        ):
+            config.issue_config_time_warning(
+                pytest.PytestConfigWarning(
+                    f"slacalc_policies: {pattern!r} matches no file under {root}"
+                ),
+                stacklevel=2,
+            )
+
+
+def _has_policy_keys(text: str) -> bool:
+    found = {
+        m[1] for m in re.finditer(r"^(\w+)\s*:", text, re.MULTILINE) if m[1] in POLICY_KEYS
+    }
+    return len(found) == len(POLICY_KEYS)
+
+
 def is_policy_file(
     path: Path, patterns: list[str] | None = None, rootdir: Path | None = None
 ) -> bool:
-    """True for a YAML file that declares itself a policy (schema comment) or matches a pattern."""
+    """True for a YAML file that is a policy: schema comment, policy keys, or a pattern."""
     if path.suffix not in (".yaml", ".yml"):
         return False
     if patterns:
@@ -59,17 +101,20 @@ def is_policy_file(
         if rootdir is not None:
             with contextlib.suppress(ValueError):
                 rel = path.resolve().relative_to(rootdir.resolve()).as_posix()
-        if any(fnmatch.fnmatch(rel, pat) for pat in patterns):
+        if any(fnmatch.fnmatch(rel, pat) for pat in ini_patterns(patterns)):
             return True
     try:
         with path.open(encoding="utf-8", errors="replace") as f:
-            head = [f.readline() for _ in range(_HEAD_LINES)]
+            text = f.read(_MAX_SNIFF)
     except OSError:
         return False
-    return any(
+    head = text.splitlines()[:_HEAD_LINES]
+    if any(
         line.lstrip().startswith("#") and "yaml-language-server" in line and MARKER in line
         for line in head
-    )
+    ):
+        return True
+    return _has_policy_keys(text)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -86,6 +131,8 @@ class PolicyFile(pytest.File):
     """A policy YAML file: one item per example."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        from .checks import example_label
+        from .errors import PolicyError
         from .loading import load_policy
 
         try:
@@ -136,6 +183,8 @@ class ExampleItem(pytest.Item):
         self.index = index
 
     def runtest(self) -> None:
+        from .checks import run_example
+
         outcome = run_example(self.policy, self.example, self.index)
         if outcome.status == "skipped":
             pytest.skip(outcome.message)

@@ -11,7 +11,7 @@ several columns (or rows) is written once.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -21,7 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from ._frozen import Frozen
-from .durations import Duration
+from .durations import DURATION_PATTERN, Duration, case_free, no_unit
 
 __all__ = [
     "CellSpec",
@@ -33,6 +33,15 @@ __all__ = [
 
 ALWAYS = "always"
 NOT_APPLICABLE_WORDS = frozenset({"n/a", "na", "none", "not applicable", "-"})
+#: A cell written as text, for the JSON Schema: a duration or a word for "not applicable".
+_NOT_APPLICABLE_PATTERN = case_free(
+    r"^\s*(?:"
+    + "|".join(sorted(NOT_APPLICABLE_WORDS, key=len, reverse=True)).replace(" ", r"\s+")
+    + r")\s*$"
+)
+CELL_TEXT_PATTERN = f"(?:{DURATION_PATTERN})|(?:{_NOT_APPLICABLE_PATTERN})"
+#: A clock name for the JSON Schema: ``always`` or a calendar of the policy, as written.
+CLOCK_SCHEMA: dict[str, Any] = {"pattern": r"^\S(?:.*\S)?$", "examples": [ALWAYS]}
 
 
 class NextOpen(Frozen):
@@ -49,7 +58,9 @@ class CellSpec(Frozen):
 
     within: Duration | None = Field(None, description="How long the vendor has")
     commitment: str | None = Field(None, description="A promise in words, with no due time")
-    clock: str | None = Field(None, description="'always' (24x7) or a calendar name")
+    clock: str | None = Field(
+        None, description="'always' (24x7) or a calendar name", json_schema_extra=CLOCK_SCHEMA
+    )
     start: StartRule | None = Field(None, description="'opened' or {next_open: calendar}")
     clause: str | None = Field(None, description="The clause of the document this comes from")
     not_applicable: bool = Field(False, description="The document says N/A for this cell")
@@ -63,9 +74,12 @@ class CellSpec(Frozen):
             if data.strip().lower() in NOT_APPLICABLE_WORDS:
                 return {"not_applicable": True}
             return {"within": data}
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            raise ValueError(no_unit(data))
         if not isinstance(data, Mapping | BaseModel):
+            shown = "[]" if data == [] else str(data).lower() if isinstance(data, bool) else data
             raise ValueError(
-                f"{data!r} is not a target: write a duration with a unit ('4h', "
+                f"{shown} is not a target: write a duration with a unit ('4h', "
                 "'1 business day'), 'n/a', or a mapping {within|commitment, clock, start, clause}"
             )
         return data
@@ -91,7 +105,11 @@ class CellSpec(Frozen):
         schema = handler.resolve_ref_schema(ref)
         obj = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description")}
         schema["anyOf"] = [
-            {"type": "string", "description": "A duration ('4h', '1 business day') or 'n/a'"},
+            {
+                "type": "string",
+                "pattern": CELL_TEXT_PATTERN,
+                "description": "A duration ('4h', '1 business day') or 'n/a'",
+            },
             {"type": "null", "description": "Not applicable"},
             obj,
         ]
@@ -175,7 +193,9 @@ class MetricSpec(Frozen):
         None, gt=0, le=1, description="Overrides the policy's warning_fraction for this metric"
     )
     clause: str | None = None
-    clock: str | None = Field(None, description="Default clock for this table's cells")
+    clock: str | None = Field(
+        None, description="Default clock for this table's cells", json_schema_extra=CLOCK_SCHEMA
+    )
     start: StartRule | None = None
     by_plan: dict[str, CellSpec] = Field(
         default_factory=dict, description="Defaults per plan column"
@@ -222,58 +242,190 @@ def _expand(table: Mapping[str, CellSpec]) -> dict[str, CellSpec]:
     return {k: cell for key, cell in table.items() for k in split_key(key)}
 
 
+Key = tuple[str, str, str]
+Layer = dict[str, Any]
+_NO_LAYER: Layer = {}
+_MEMO_LIMIT = 4096
+
+
+def _layer(cell: CellSpec | None) -> Layer:
+    """The fields a cell sets (what it passes on to the cells below it)."""
+    return _NO_LAYER if cell is None else cell.model_dump(exclude_unset=True)
+
+
+class _MetricLayers:
+    """One metric's table as written, comma keys expanded: its layers of cell defaults."""
+
+    __slots__ = ("base", "by_plan", "by_severity", "layers", "rows")
+
+    def __init__(self, spec: MetricSpec) -> None:
+        self.base: Layer = {
+            k: v
+            for k, v in (("clause", spec.clause), ("clock", spec.clock), ("start", spec.start))
+            if v is not None
+        }
+        self.by_plan = _expand(spec.by_plan)
+        self.by_severity = _expand(spec.by_severity)
+        self.rows = spec.rows()
+        # One layer dict per written cell, shared by every key that names it.
+        self.layers: dict[int, Layer] = {}
+
+    def layer(self, cell: CellSpec | None) -> Layer:
+        if cell is None:
+            return _NO_LAYER
+        found = self.layers.get(id(cell))
+        if found is None:
+            found = self.layers[id(cell)] = _layer(cell)
+        return found
+
+    def cell(self, plan: str, severity: str) -> CellSpec | None:
+        row = self.rows.get(severity)
+        return row.get(plan) if isinstance(row, dict) else row
+
+
+def _merge(*layers: Layer) -> Layer:
+    out: Layer = {}
+    for layer in layers:
+        out.update(layer)
+    return out
+
+
+def _build(
+    m: str, p: str, s: str, cell: CellSpec | None, own: Layer, defaults: Layer
+) -> Target:
+    """The target of one cell over its defaults (metric, then column, then row)."""
+    if cell is None or cell.not_applicable:
+        clause = cell.clause if cell is not None and cell.clause else defaults.get("clause")
+        return Target(metric=m, plan=p, severity=s, kind=TargetKind.NONE, clause=clause)
+    merged = _merge(defaults, own)
+    within, commitment = merged.get("within"), merged.get("commitment")
+    if merged.get("not_applicable") and within is None and commitment is None:
+        return Target(
+            metric=m, plan=p, severity=s, kind=TargetKind.NONE, clause=merged.get("clause")
+        )
+    if within is not None and commitment is not None:
+        raise ValueError(
+            f"plan {p!r}, severity {s!r}: the cell and its defaults give both 'within' and "
+            "'commitment'; a target has one of them"
+        )
+    if merged.get("not_applicable"):
+        raise ValueError(
+            f"plan {p!r}, severity {s!r}: a default marks the cell not applicable, yet it "
+            "has a target; drop one of them"
+        )
+    return Target(
+        metric=m,
+        plan=p,
+        severity=s,
+        kind=TargetKind.DURATION if within is not None else TargetKind.COMMITMENT,
+        within=within,
+        commitment=commitment,
+        clock=merged.get("clock") or ALWAYS,
+        start=merged.get("start") or "opened",
+        clause=merged.get("clause"),
+    )
+
+
+class TargetTable(Mapping[Key, Target]):
+    """Every target of a policy, keyed ``(metric, plan, severity)`` (ids), built on demand.
+
+    Metric by metric, severity by plan: each cell over the defaults of its metric, plan
+    column and severity row; kind ``none`` where a cell is missing or not applicable.
+    Nothing is built up front: memory follows what the policy writes, not plans x
+    severities x metrics. A target is built when asked for (the last ``_MEMO_LIMIT`` are
+    kept), and ``distinct()`` gives one target per different combination of written
+    cells, which is what checking a table needs.
+    """
+
+    def __init__(
+        self,
+        metrics: Mapping[str, MetricSpec],
+        plans: Collection[str],
+        severities: Collection[str],
+    ) -> None:
+        self._metrics = metrics
+        self._plans = tuple(plans)
+        self._severities = tuple(severities)
+        self._plan_set = frozenset(self._plans)
+        self._severity_set = frozenset(self._severities)
+        self._tables: dict[str, _MetricLayers] = {}
+        self._memo: dict[Key, Target] = {}
+
+    def _table(self, metric: str) -> _MetricLayers:
+        table = self._tables.get(metric)
+        if table is None:
+            table = self._tables[metric] = _MetricLayers(self._metrics[metric])
+        return table
+
+    def _defaults(self, t: _MetricLayers, plan: str, severity: str) -> Layer:
+        return _merge(
+            t.base, t.layer(t.by_plan.get(plan)), t.layer(t.by_severity.get(severity))
+        )
+
+    def __getitem__(self, key: Key) -> Target:
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        try:
+            m, p, s = key
+        except (TypeError, ValueError):
+            raise KeyError(key) from None
+        if m not in self._metrics or p not in self._plan_set or s not in self._severity_set:
+            raise KeyError(key)
+        t = self._table(m)
+        cell = t.cell(p, s)
+        target = _build(m, p, s, cell, t.layer(cell), self._defaults(t, p, s))
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = target
+        return target
+
+    def __iter__(self) -> Iterator[Key]:
+        for m in self._metrics:
+            for s in self._severities:
+                for p in self._plans:
+                    yield m, p, s
+
+    def __len__(self) -> int:
+        return len(self._metrics) * len(self._plans) * len(self._severities)
+
+    def __contains__(self, key: object) -> bool:
+        return (
+            isinstance(key, tuple)
+            and len(key) == 3
+            and key[0] in self._metrics
+            and key[1] in self._plan_set
+            and key[2] in self._severity_set
+        )
+
+    def distinct(self) -> Iterator[tuple[Key, Target]]:
+        """One ``(key, target)`` for each different way a written cell meets its defaults.
+
+        Every target equals one of these but for its plan and severity, so a rule that holds
+        for these holds for the whole table. The count follows the cells written: a row
+        written once for every plan counts once per column default (``by_plan``), plus once
+        for the plans without one.
+        """
+        for m in self._metrics:
+            t = self._table(m)
+            columns: dict[int, str] = {}
+            for p in self._plans:
+                columns.setdefault(id(t.by_plan.get(p)), p)
+            for s, row in t.rows.items():
+                if s not in self._severity_set:
+                    continue
+                if isinstance(row, dict):
+                    plans: Iterable[str] = (p for p in row if p in self._plan_set)
+                else:
+                    plans = columns.values()
+                for p in plans:
+                    cell = t.cell(p, s)
+                    target = _build(m, p, s, cell, t.layer(cell), self._defaults(t, p, s))
+                    yield (m, p, s), target
+
+
 def compile_targets(
     metrics: Mapping[str, MetricSpec], plans: Collection[str], severities: Collection[str]
-) -> dict[tuple[str, str, str], Target]:
-    """Every target of these metrics, keyed ``(metric, plan, severity)`` (ids).
-
-    Metric by metric, severity by plan: each cell over the defaults of its metric, plan column
-    and severity row; kind ``none`` where a cell is missing or not applicable.
-    """
-    out: dict[tuple[str, str, str], Target] = {}
-    for m, spec in metrics.items():
-        base = CellSpec.model_validate(
-            {
-                k: v
-                for k, v in (("clause", spec.clause), ("clock", spec.clock), ("start", spec.start))
-                if v is not None
-            }
-        )
-        by_plan, by_severity, rows = _expand(spec.by_plan), _expand(spec.by_severity), spec.rows()
-        for s in severities:
-            row = rows.get(s)
-            for p in plans:
-                cell = row.get(p) if isinstance(row, dict) else row
-                merged = base
-                if p in by_plan:
-                    merged = by_plan[p].over(merged)
-                if s in by_severity:
-                    merged = by_severity[s].over(merged)
-                if cell is None or cell.not_applicable:
-                    out[(m, p, s)] = Target(
-                        metric=m,
-                        plan=p,
-                        severity=s,
-                        kind=TargetKind.NONE,
-                        clause=cell.clause if cell is not None and cell.clause else merged.clause,
-                    )
-                    continue
-                merged = cell.over(merged)
-                if merged.not_applicable and merged.within is None and merged.commitment is None:
-                    out[(m, p, s)] = Target(
-                        metric=m, plan=p, severity=s, kind=TargetKind.NONE, clause=merged.clause
-                    )
-                    continue
-                kind = TargetKind.DURATION if merged.within is not None else TargetKind.COMMITMENT
-                out[(m, p, s)] = Target(
-                    metric=m,
-                    plan=p,
-                    severity=s,
-                    kind=kind,
-                    within=merged.within,
-                    commitment=merged.commitment,
-                    clock=merged.clock or ALWAYS,
-                    start=merged.start or "opened",
-                    clause=merged.clause,
-                )
-    return out
+) -> TargetTable:
+    """Every target of these metrics, keyed ``(metric, plan, severity)`` (ids), built lazily."""
+    return TargetTable(metrics, plans, severities)

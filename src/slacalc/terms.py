@@ -5,16 +5,28 @@ and its service credits, the policy's own pause windows and its worked examples.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from dateutil.rrule import rrule as Recurrence
+from dateutil.rrule import rrulestr
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from ._frozen import Frozen
-from .calendar import Calendar
+from .calendar import ZONE_PATTERN, Calendar
 from .durations import Duration
 from .errors import PolicyError
+from .states import State
 
 __all__ = [
     "AvailabilitySpec",
@@ -32,6 +44,61 @@ __all__ = [
     "Plan",
     "Severity",
     "Source",
+]
+
+_PERCENT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*%\s*")
+#: A percentage as written in a policy, for the JSON Schema (``parse_percent`` is the rule).
+PERCENT_PATTERN = r"^\s*(?:100(?:\.0+)?|\d{1,2}(?:\.\d+)?)\s*%\s*$"
+
+
+def _plain(d: Decimal) -> str:
+    text = format(d.normalize(), "f")
+    return text
+
+
+def parse_percent(value: Any) -> Decimal:
+    """A percentage from ``'99.9%'``: the ``%`` is required, so ``0.999`` or ``99.9`` alone are
+    refused (is ``0.999`` a fraction or 0.999 %?), with the exact text to write instead.
+    The result is between 0 and 100."""
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{value!r} is not a percentage; write e.g. 99.9%")
+    elif isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{value!r} is not a percentage; write e.g. 99.9%")
+        shown = Decimal(str(value))
+        fix = _plain(shown * 100) if 0 < shown < 1 else _plain(shown)
+        read = f"; {_plain(shown)} as a fraction is {fix}%" if 0 < shown < 1 else ""
+        raise ValueError(f"a percentage is written with '%': write {fix}%{read}")
+    else:
+        m = _PERCENT.fullmatch(value)
+        if m is None:
+            comma = re.fullmatch(r"\s*(\d+),(\d+)\s*%?\s*", value)
+            if comma:
+                raise ValueError(
+                    f"{value!r}: use a dot for decimals: write {comma[1]}.{comma[2]}%"
+                )
+            bare = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", value)
+            if bare:
+                return parse_percent(float(bare[1]))
+            raise ValueError(f"{value!r} is not a percentage; write e.g. 99.9%")
+        try:
+            number = Decimal(m[1])
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            raise ValueError(f"{value!r} is not a percentage; write e.g. 99.9%") from None
+    if not Decimal(0) <= number <= Decimal(100):
+        raise ValueError(f"{_plain(number)}% is not a percentage between 0% and 100%")
+    return number
+
+
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(parse_percent),
+    PlainSerializer(lambda d: f"{_plain(d)}%", return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": PERCENT_PATTERN, "examples": ["99.9%"]}, mode="validation"
+    ),
 ]
 
 
@@ -155,8 +222,15 @@ class Cause(Frozen):
 class CreditTier(Frozen):
     """A service credit: ``percent`` of the monthly fee when availability is below ``below``."""
 
-    below: Decimal = Field(description="Availability percentage threshold, e.g. 99.9")
-    percent: Decimal = Field(ge=0, le=100, description="Credit as a percentage of the fee")
+    below: Percent = Field(description="Availability threshold, e.g. 99.9%")
+    percent: Percent = Field(description="Credit as a percentage of the fee, e.g. 10%")
+
+    @field_validator("below")
+    @classmethod
+    def _above_zero(cls, v: Decimal) -> Decimal:
+        if v <= 0:
+            raise ValueError("a credit applies below an availability above 0%, e.g. 99.9%")
+        return v
 
 
 class Credits(Frozen):
@@ -176,32 +250,40 @@ class Credits(Frozen):
     @model_validator(mode="after")
     def _tiers(self) -> Credits:
         if self.kind == "tiered" and not self.tiers:
-            raise ValueError("tiered credits need tiers")
+            raise ValueError("tiered credits need tiers, e.g. [{below: 99.9%, percent: 10%}]")
+        if self.tiers and "kind" not in self.model_fields_set:
+            raise ValueError("credits with tiers need 'kind: tiered'")
+        if self.tiers and self.kind != "tiered":
+            raise ValueError(
+                f"{self.kind} credits have no tiers: write 'kind: tiered' or remove 'tiers'"
+            )
         return self
 
 
 class AvailabilitySpec(Frozen):
     """A monthly availability target."""
 
-    target: Decimal = Field(description="Percentage, e.g. 99.9 (or '99.9%')")
+    target: Percent = Field(description="A percentage, e.g. 99.9%")
     period: Literal["month"] = "month"
-    timezone: str = "UTC"
+    timezone: str = Field("UTC", json_schema_extra={"pattern": ZONE_PATTERN})
     clause: str | None = None
     causes: dict[str, Cause] = Field(description="Outage causes by id")
     credits: Credits = Field(default_factory=Credits)
 
-    @field_validator("target", mode="before")
-    @classmethod
-    def _percent(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            v = v.strip().removesuffix("%").strip()
-        return v
-
     @field_validator("target")
     @classmethod
     def _range(cls, v: Decimal) -> Decimal:
-        if not Decimal(0) < v <= Decimal(100):
-            raise ValueError("availability target is a percentage between 0 and 100, e.g. 99.9")
+        if v <= 0:
+            raise ValueError("availability target is a percentage above 0%, e.g. 99.9%")
+        return v
+
+    @field_validator("causes")
+    @classmethod
+    def _some_cause(cls, v: dict[str, Cause]) -> dict[str, Cause]:
+        if not v:
+            raise ValueError(
+                "availability needs its outage causes, e.g. {internal: {counted: true}}"
+            )
         return v
 
     @field_validator("timezone")
@@ -238,18 +320,147 @@ class PauseWindowSpec(Frozen):
 
     @model_validator(mode="after")
     def _shape(self) -> PauseWindowSpec:
-        fixed = self.start is not None and self.end is not None
-        recurring = (
-            self.rrule is not None and self.dtstart is not None and self.duration is not None
-        )
-        if fixed == recurring:
-            raise ValueError("a pause window is either {start, end} or {rrule, dtstart, duration}")
+        fixed = [k for k in ("start", "end") if getattr(self, k) is not None]
+        recurring = [k for k in ("rrule", "dtstart", "duration") if getattr(self, k) is not None]
+        if fixed and recurring:
+            raise ValueError(
+                f"a pause window is either {{start, end}} or {{rrule, dtstart, duration}}; "
+                f"this one has {', '.join(fixed + recurring)}: keep one kind"
+            )
+        wanted = ("start", "end") if fixed else ("rrule", "dtstart", "duration")
+        missing = [k for k in wanted if getattr(self, k) is None]
+        if missing or not (fixed or recurring):
+            raise ValueError(
+                "a pause window is either {start, end} or {rrule, dtstart, duration}"
+                + (f"; missing: {', '.join(missing)}" if fixed or recurring else "")
+            )
         for t in (self.start, self.end, self.dtstart):
             if t is not None and t.tzinfo is None:
                 raise ValueError(f"{t.isoformat()} has no time zone; write an offset such as Z")
-        if fixed and self.end <= self.start:  # type: ignore[operator]
+        if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValueError("a pause window's end must be after its start")
         return self
+
+    @field_validator("rrule")
+    @classmethod
+    def _rule_syntax(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_rrule(v, datetime(2000, 1, 1, tzinfo=UTC))
+        return v
+
+    @field_validator("duration")
+    @classmethod
+    def _wall_clock(cls, v: Duration | None, info: ValidationInfo) -> Duration | None:
+        if v is None:
+            return v
+        if v.is_business:
+            raise ValueError(
+                f"{str(v)!r}: a pause window lasts wall-clock time; write hours or days "
+                "such as '8h' or '2d', not business days"
+            )
+        if v.fixed <= timedelta(0):
+            raise ValueError("a pause window's duration must be positive")
+        text, dtstart = info.data.get("rrule"), info.data.get("dtstart")
+        if text is not None and dtstart is not None and dtstart.tzinfo is not None:
+            check_rule(parse_rrule(text, dtstart), text, v)
+        return v
+
+    def rule(self) -> Recurrence:
+        """The recurrence as a dateutil ``rrule`` (only for a recurring window)."""
+        assert self.rrule is not None and self.dtstart is not None
+        return parse_rrule(self.rrule, self.dtstart)
+
+
+#: Years after ``dtstart`` in which a recurring rule must have its first occurrence.
+RULE_FIRST_YEARS = 28
+#: A run of touching windows longer than this pauses the clock for good.
+RULE_LONGEST_RUN = timedelta(days=400)
+#: Touching windows walked before a rule is called unending.
+RULE_MAX_WALK = 20_000
+_RRULE_PART = re.compile(r"[A-Za-z]+=[^;=]+")
+
+
+def parse_rrule(text: str, dtstart: datetime) -> Recurrence:
+    """An RFC 5545 RRULE line (``FREQ=WEEKLY;BYDAY=SU``) from ``dtstart``; else ``ValueError``."""
+    body = text.strip().removeprefix("RRULE:").strip()
+    if not body or not all(_RRULE_PART.fullmatch(p) for p in body.split(";")):
+        raise ValueError(
+            f"{text!r} is not an RRULE line: write NAME=VALUE parts separated by ';', e.g. "
+            "'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2' (dtstart and duration are keys of their own)"
+        )
+    try:
+        parsed = rrulestr(body, dtstart=dtstart)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
+        raise ValueError(f"{text!r} is not a valid RFC 5545 RRULE: {e}") from None
+    if not isinstance(parsed, Recurrence):  # pragma: no cover - one line gives one rule
+        raise ValueError(f"{text!r} is not a single RRULE")
+    return parsed
+
+
+def _may_fall_on(rule: Recurrence, day: date) -> bool:
+    """Whether ``day`` passes the rule's date filters (a superset of its occurrence days)."""
+    by_month = getattr(rule, "_bymonth", None)
+    month_days = getattr(rule, "_bymonthday", None) or ()
+    negative_month_days = getattr(rule, "_bynmonthday", None) or ()
+    year_days = getattr(rule, "_byyearday", None)
+    weekdays = getattr(rule, "_byweekday", None) or ()
+    nth_weekdays = getattr(rule, "_bynweekday", None) or ()
+    if by_month and day.month not in by_month:
+        return False
+    if month_days or negative_month_days:
+        nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        month_len = (nxt - date(day.year, day.month, 1)).days
+        if day.day not in month_days and day.day - month_len - 1 not in negative_month_days:
+            return False
+    if year_days:
+        yd = day.timetuple().tm_yday
+        year_len = date(day.year, 12, 31).timetuple().tm_yday
+        if yd not in year_days and yd - year_len - 1 not in year_days:
+            return False
+    days = set(weekdays) | {w for w, _ in nth_weekdays}
+    return not days or day.weekday() in days
+
+
+def check_rule(rule: Recurrence, text: str, duration: Duration | None) -> None:
+    """Refuse a rule that never occurs, or whose windows touch without end.
+
+    Cheap by construction: a rule whose date filters admit no day in
+    ``RULE_FIRST_YEARS`` years never occurs (dateutil would walk to the year 9999 looking);
+    otherwise its windows are walked from the first until a gap, and a run of touching
+    windows longer than ``RULE_LONGEST_RUN`` (or ``RULE_MAX_WALK`` windows) pauses for good.
+    """
+    first_day = rule._dtstart.date()  # type: ignore[attr-defined]
+    try:
+        last_day = first_day.replace(year=first_day.year + RULE_FIRST_YEARS)
+    except ValueError:
+        last_day = date(first_day.year + RULE_FIRST_YEARS, 2, 28)
+    day = first_day
+    while day <= last_day and not _may_fall_on(rule, day):
+        day += timedelta(days=1)
+    if day > last_day:
+        raise ValueError(
+            f"{text!r} never occurs: no date in the {RULE_FIRST_YEARS} years from dtstart "
+            "matches it (check BYMONTH, BYMONTHDAY, BYYEARDAY and BYDAY)"
+        )
+    assert duration is not None
+    length = duration.fixed
+    run_start: datetime | None = None
+    run_end: datetime | None = None
+    for walked, occ in enumerate(rule):
+        if run_start is None:
+            run_start, run_end = occ, occ + length
+        elif occ <= run_end:  # type: ignore[operator]
+            run_end = max(run_end, occ + length)  # type: ignore[type-var]
+        else:
+            return
+        if walked > RULE_MAX_WALK or run_end - run_start > RULE_LONGEST_RUN:  # type: ignore[operator]
+            raise ValueError(
+                f"{text!r} with duration {duration} never ends: each window starts "
+                "before the last one ends; make the duration shorter than the time between "
+                "occurrences",
+            )
+    if run_start is None:
+        raise ValueError(f"{text!r} never occurs after dtstart")
 
 
 class Example(Frozen):
@@ -269,7 +480,20 @@ class Example(Frozen):
     at: datetime | None = Field(
         None, description="Evaluate at this instant (default: last event or opened)"
     )
-    state: str | None = Field(None, description="Expected state of the metric at 'at'")
+    state: str | None = Field(
+        None,
+        description="Expected state of the metric at 'at'",
+        json_schema_extra={"enum": [*(x.value for x in State), None]},
+    )
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, v: str | None) -> str | None:
+        if v is not None and v not in State._value2member_map_:
+            raise ValueError(
+                f"unknown state {v!r}; a state is one of {', '.join(x.value for x in State)}"
+            )
+        return v
 
     @model_validator(mode="after")
     def _expects_something(self) -> Example:
