@@ -14,43 +14,80 @@ from .errors import (
     AvailabilityError,
     CalendarError,
     DurationError,
+    InstantError,
     NaiveDatetimeError,
     PolicyError,
     SlacalcError,
     TicketError,
     UnknownNameError,
 )
-from .evaluation import Evaluation, Event, EventType, MetricResult, State, Ticket, evaluate
+from .evaluation import evaluate
 from .loading import bundled_policies, load_policies, load_policy, load_yaml_text
 from .policy import Policy
-from .targets import MetricSpec, Target, TargetKind
-from .terms import Entitlement, IntakeReport, Plan, Severity
+from .results import Evaluation, MetricResult, Step
+from .states import State
+from .targets import CellSpec, MetricSpec, NextOpen, Target, TargetKind
+from .terms import (
+    AvailabilitySpec,
+    Cause,
+    Credits,
+    CreditTier,
+    Entitlement,
+    EscalationRule,
+    EscalationSpec,
+    Example,
+    Feature,
+    IntakeItem,
+    IntakeReport,
+    IntakeSpec,
+    PauseWindowSpec,
+    Plan,
+    Severity,
+    Source,
+)
+from .tickets import Event, EventType, Ticket
 
 __all__ = [
     "AvailabilityError",
     "AvailabilityReport",
+    "AvailabilitySpec",
     "AvailabilitySummary",
     "Calendar",
     "CalendarError",
+    "Cause",
+    "CellSpec",
     "Credit",
+    "CreditTier",
+    "Credits",
     "Duration",
     "DurationError",
     "Entitlement",
+    "EscalationRule",
+    "EscalationSpec",
     "Evaluation",
     "Event",
     "EventType",
+    "Example",
+    "Feature",
     "HolidayRules",
+    "InstantError",
+    "IntakeItem",
     "IntakeReport",
+    "IntakeSpec",
     "MetricResult",
     "MetricSpec",
     "NaiveDatetimeError",
+    "NextOpen",
     "Outage",
+    "PauseWindowSpec",
     "Plan",
     "Policy",
     "PolicyError",
     "Severity",
     "SlacalcError",
+    "Source",
     "State",
+    "Step",
     "Target",
     "TargetKind",
     "Ticket",

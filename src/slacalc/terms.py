@@ -21,6 +21,7 @@ __all__ = [
     "CreditTier",
     "Credits",
     "Entitlement",
+    "EscalationRule",
     "EscalationSpec",
     "Example",
     "Feature",
@@ -103,7 +104,7 @@ class EscalationSpec(Frozen):
     contact: str | None = None
     clause: str | None = None
 
-    def eligible(self, metric: str, plan: str, severity: str) -> bool:
+    def eligible(self, plan: str, severity: str, metric: str) -> bool:
         """Whether a breach of ``metric`` (ids) for this plan and severity is escalated."""
         return metric in self.metrics and not any(r.matches(plan, severity) for r in self.exclude)
 
