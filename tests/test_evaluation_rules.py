@@ -49,7 +49,7 @@ def test_json_shaped_dict_with_iso_strings_and_carried_fields():
     assert r.state == "met"
     # 16:30Z opened -> due Monday 11:30Z, expressed in the ticket's own zone
     assert r.due_at == z("2026-11-23T11:30") and r.due_at.utcoffset() == timedelta(hours=-6)
-    assert ev.to_dict()["id"] == "T-1"
+    assert ev.to_dict()["ticket_id"] == "T-1" and ev.to_dict() == ev.model_dump(mode="json")
 
 
 def test_events_out_of_order_are_sorted_equal_times_keep_order():
@@ -317,7 +317,7 @@ def test_rendering():
     assert "Due:" in str(ev["response"])
     assert "response=breached" in repr(ev)
     assert set(ev) == {"response", "resolution", "update"} and len(ev) == 3
-    assert ev.escalate == ["response"] and ev.breached
+    assert ev.escalations == ["response"] and ev.escalate and ev.breached
     with pytest.raises(UnknownNameError):
         ev["nope"]
 
