@@ -433,8 +433,12 @@ def availability_report(
         wanted = [(year, m) for m in range(1, 13)]
     elif isinstance(months, str):
         wanted = [parse_month(months)]
-    else:
+    elif isinstance(months, Iterable):
         wanted = [parse_month(m) for m in months]
+    else:
+        raise AvailabilityError(
+            f"months {months!r}: give a year (2026) or months (['2026-10', '2026-11'])"
+        )
     if not wanted:
         raise AvailabilityError("no months given")
     plan_id = policy.plan_id(plan) if plan is not None else None

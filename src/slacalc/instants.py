@@ -38,6 +38,11 @@ def ensure_aware(t: object, what: str = "datetime") -> datetime:
             f"e.g. {t.replace(tzinfo=UTC).isoformat()} or "
             "datetime(..., tzinfo=ZoneInfo('Europe/London'))"
         )
+    if t.year in (1, 9999):  # in UTC it must still be a datetime
+        try:
+            t.astimezone(UTC)
+        except OverflowError:
+            raise InstantError(f"{what} {t.isoformat()} is outside years 1-9999 in UTC") from None
     return t
 
 

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from ._frozen import Frozen
 from .calendar import Calendar
 from .durations import Duration
+from .instants import Instant
 
 __all__ = [
     "AvailabilitySpec",
@@ -198,10 +199,10 @@ class AvailabilitySpec(Frozen):
 class PauseWindowSpec(Frozen):
     """A pause window the policy itself defines: fixed, or recurring as an RFC 5545 RRULE."""
 
-    start: datetime | None = None
-    end: datetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     rrule: str | None = Field(None, description="e.g. 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2'")
-    dtstart: datetime | None = Field(None, description="First occurrence (aware) for rrule")
+    dtstart: Instant | None = Field(None, description="First occurrence (aware) for rrule")
     duration: Duration | None = Field(None, description="Length of each occurrence")
     description: str | None = None
 
