@@ -6,13 +6,15 @@ The model is the data (immutable, validated, serialisable); questions are answer
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays as holidays_lib
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -97,7 +99,7 @@ class HolidayRules(BaseModel):
     def _known_country(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        supported = holidays_lib.list_supported_countries()
+        supported = _supported_countries()
         code = v.strip().upper()
         if code not in supported:
             raise CalendarError(
@@ -111,7 +113,7 @@ class HolidayRules(BaseModel):
         if self.subdivision is not None:
             if self.country is None:
                 raise CalendarError("a holiday subdivision needs a country")
-            subdivs = holidays_lib.list_supported_countries()[self.country]
+            subdivs = _subdivisions(self.country)
             if self.subdivision not in subdivs:
                 match = [s for s in subdivs if s.upper() == self.subdivision.upper()]
                 if not match:
@@ -139,7 +141,7 @@ class HolidayRules(BaseModel):
         kwargs: dict[str, Any] = {"subdiv": self.subdivision, "years": years}
         if self.categories is not None:
             kwargs["categories"] = self.categories
-        result: Mapping[date, str] = holidays_lib.country_holidays(self.country, **kwargs)
+        result: Mapping[date, str] = _country_class(self.country)(**kwargs)
         return result
 
     def holidays_for(self, *years: int) -> dict[date, str]:
@@ -563,3 +565,50 @@ def describe_validation(e: ValidationError) -> str:
         msg = str(err["msg"]).removeprefix("Value error, ")
         lines.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(lines)
+
+
+# ---- the holidays package, one country at a time ------------------------------------------
+# ``holidays.countries`` imports every country's module (about half a second); a calendar
+# needs one. The registry names each country's module, so that module alone is loaded.
+_HOLIDAYS_LOCK = threading.Lock()
+
+
+def _supported_countries() -> list[str]:
+    """The country codes (aliases included) the holidays package knows, without loading any."""
+    from holidays.registry import EntityLoader
+
+    return list(EntityLoader.get_country_codes(True))
+
+
+def _subdivisions(country: str) -> list[str]:
+    """The subdivision codes of one country."""
+    return list(_country_class(country).subdivisions)
+
+
+def _country_class(country: str) -> Any:
+    """The holidays class of ``country`` (a code), loading only that country's module."""
+    import holidays
+    from holidays.registry import COUNTRIES
+
+    if "holidays.countries" in sys.modules:
+        return getattr(holidays, country)
+    with _HOLIDAYS_LOCK:
+        for module, names in COUNTRIES.items():
+            if country not in names[1:]:
+                continue
+            name = f"holidays.countries.{module}"
+            loaded = sys.modules.get(name)
+            if loaded is None:
+                path = os.path.join(os.path.dirname(holidays.__file__), "countries", module + ".py")
+                spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None or not os.path.isfile(path):
+                    break
+                loaded = importlib.util.module_from_spec(spec)
+                sys.modules[name] = loaded
+                try:
+                    spec.loader.exec_module(loaded)
+                except BaseException:
+                    del sys.modules[name]
+                    raise
+            return getattr(loaded, country)
+    return getattr(holidays, country)
