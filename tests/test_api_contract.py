@@ -14,19 +14,34 @@ import pytest
 from slacalc import (
     AvailabilityError,
     AvailabilityReport,
+    AvailabilitySpec,
     AvailabilitySummary,
     Calendar,
+    Cause,
+    CellSpec,
     Credit,
+    Credits,
+    CreditTier,
     Entitlement,
+    EscalationRule,
+    EscalationSpec,
     Event,
     EventType,
+    Example,
+    Feature,
     HolidayRules,
+    IntakeItem,
     IntakeReport,
+    IntakeSpec,
     MetricResult,
     MetricSpec,
+    NextOpen,
     Outage,
+    PauseWindowSpec,
     Plan,
     Severity,
+    Source,
+    Step,
     Ticket,
     availability_report,
     load_policy,
@@ -83,3 +98,44 @@ def test_availability_types() -> None:
     assert [type(m) for m in summary.months] == [AvailabilityReport, AvailabilityReport]
     with pytest.raises(AvailabilityError):
         load_policy("passkit").availability("2026-11")
+
+
+def test_policy_terms_are_public_types() -> None:
+    smartix = load_policy("smartix")
+    spec = smartix.availability_target
+    assert isinstance(spec, AvailabilitySpec)
+    assert all(isinstance(c, Cause) for c in spec.causes.values())
+    assert isinstance(spec.credits, Credits)
+    assert all(isinstance(t, CreditTier) for t in spec.credits.tiers)
+    passkit = load_policy("passkit")
+    assert isinstance(passkit.source, Source)
+    assert all(isinstance(f, Feature) for f in passkit.features.values())
+    assert all(isinstance(e, Example) for e in passkit.examples)
+    escalating = [p for p in map(load_policy, ("api_provider", "esim_go", "integrato", "passkit"))
+                  if p.escalation is not None]
+    assert escalating
+    for p in escalating:
+        assert isinstance(p.escalation, EscalationSpec)
+        assert all(isinstance(r, EscalationRule) for r in p.escalation.exclude)
+    intake = load_policy("integrato").intake
+    assert isinstance(intake, IntakeSpec)
+    assert all(isinstance(i, IntakeItem) for i in (*intake.required, *intake.recommended))
+    cells = [
+        cell
+        for m in passkit.metrics.values()
+        for row in m.targets.values()
+        for cell in (row.values() if isinstance(row, dict) else [row])
+    ]
+    assert cells and all(isinstance(c, CellSpec) for c in cells)
+
+
+def test_accepted_and_returned_helpers_are_public_types() -> None:
+    integrato = load_policy("integrato")
+    starts = [t.start for t in integrato.targets() if t.start not in (None, "opened")]
+    assert starts and all(isinstance(s, NextOpen) for s in starts)
+    ticket = Ticket(
+        plan="gold", severity="sev2", opened_at="2026-11-20T16:30:00Z",
+        pause_windows=[PauseWindowSpec(start="2026-11-23T09:00Z", end="2026-11-23T10:00Z")],
+    )
+    result = load_policy("passkit").evaluate(ticket, at="2026-11-23T12:00Z")["resolution"]
+    assert result.steps and all(isinstance(s, Step) for s in result.steps)

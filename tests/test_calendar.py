@@ -18,6 +18,7 @@ from slacalc import (
     CalendarError,
     Duration,
     DurationError,
+    InstantError,
     NaiveDatetimeError,
     SlacalcError,
 )
@@ -429,11 +430,16 @@ def test_naive_datetimes_are_refused(week):
         assert "2026-11-20T17:00:00" in str(e.value)
 
 
-def test_non_datetimes_are_type_errors(week):
-    with pytest.raises(TypeError):
-        week.add("2026-11-20T17:00Z", H)
-    with pytest.raises(TypeError):
-        week.is_open(date(2026, 11, 20))
+def test_iso_text_is_an_instant_and_other_types_are_instant_errors(week):
+    assert week.add("2026-11-20T17:00Z", H) == week.add(z("2026-11-20T17:00"), H)
+    assert week.elapsed("2026-11-20T09:00Z", z("2026-11-20T17:00")) == 8 * H
+    assert week.is_open("2026-11-20T10:00+00:00") == week.is_open(z("2026-11-20T10:00"))
+    for bad in (date(2026, 11, 20), 1700000000, 1.7e9, "1700000000", None, "tomorrow"):
+        with pytest.raises(InstantError) as e:
+            week.is_open(bad)
+        assert isinstance(e.value, TypeError) and isinstance(e.value, SlacalcError)
+    with pytest.raises(NaiveDatetimeError):
+        week.add("2026-11-20T17:00", H)
 
 
 def test_question_beyond_the_horizon_is_refused_not_hung():

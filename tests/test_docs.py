@@ -105,7 +105,11 @@ def run_block(block: Block, namespace: dict[str, Any]) -> None:
         if runner.failures:
             pytest.fail(f"doctest at {block.where} failed:\n{''.join(out)}", pytrace=False)
         return
-    code = compile("\n" * (block.line - 1) + block.code, str(block.page), "exec")
+    # dont_inherit: a page's code runs as a reader's would, without this module's
+    # ``from __future__ import annotations`` (pydantic models on a page need real annotations)
+    code = compile(
+        "\n" * (block.line - 1) + block.code, str(block.page), "exec", dont_inherit=True
+    )
     exec(code, namespace)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from evaluation_helpers import H, M, bundled, events, make_policy, z
+from pydantic import ValidationError
 
 from slacalc import (
     NaiveDatetimeError,
@@ -48,7 +49,7 @@ def test_json_shaped_dict_with_iso_strings_and_carried_fields():
     assert r.state == "met"
     # 16:30Z opened -> due Monday 11:30Z, expressed in the ticket's own zone
     assert r.due_at == z("2026-11-23T11:30") and r.due_at.utcoffset() == timedelta(hours=-6)
-    assert ev.to_dict()["id"] == "T-1"
+    assert ev.to_dict()["ticket_id"] == "T-1" and ev.to_dict() == ev.model_dump(mode="json")
 
 
 def test_events_out_of_order_are_sorted_equal_times_keep_order():
@@ -123,15 +124,19 @@ def test_unknown_event_type_lists_valid_types():
     with pytest.raises(UnknownNameError) as e:
         Event(type="escalated", at=z("2026-11-23T10:00"))
     assert "responded" in str(e.value) and "severity_changed" in str(e.value)
+    data = {
+        "plan": "standard",
+        "severity": "sev1",
+        "opened_at": "2026-11-23T09:00Z",
+        "events": [{"type": "bogus", "at": "2026-11-23T10:00Z"}],
+    }
     with pytest.raises(UnknownNameError):
-        Ticket.model_validate(
-            {
-                "plan": "standard",
-                "severity": "sev1",
-                "opened_at": "2026-11-23T09:00Z",
-                "events": [{"type": "bogus", "at": "2026-11-23T10:00Z"}],
-            }
-        )
+        Ticket.from_dict(data)
+    with pytest.raises(ValidationError) as v:  # pydantic's own call stays pydantic's
+        Ticket.model_validate(data)
+    (problem,) = v.value.errors()
+    assert problem["loc"] == ("events", 0, "type")
+    assert isinstance(problem["ctx"]["error"], UnknownNameError)
 
 
 def test_unknown_plan_and_severity_list_valid_names():
@@ -147,9 +152,12 @@ def test_naive_datetimes_are_refused():
     with pytest.raises(NaiveDatetimeError):
         Event(type="responded", at=datetime(2026, 11, 23, 9))
     with pytest.raises(NaiveDatetimeError):
+        Ticket.from_dict({"plan": "standard", "severity": "sev1", "opened_at": "2026-11-23T09:00"})
+    with pytest.raises(ValidationError) as v:
         Ticket.model_validate(
             {"plan": "standard", "severity": "sev1", "opened_at": "2026-11-23T09:00"}
         )
+    assert isinstance(v.value.errors()[0]["ctx"]["error"], NaiveDatetimeError)
     with pytest.raises(NaiveDatetimeError):
         evaluate(HELPDESK, ticket(), datetime(2026, 11, 24))
 
@@ -157,8 +165,10 @@ def test_naive_datetimes_are_refused():
 def test_severity_changed_needs_a_severity_and_errors_are_ours():
     with pytest.raises(TicketError, match="needs the new severity"):
         Event(type="severity_changed", at=z("2026-11-23T10:00"))
+    with pytest.raises(TicketError, match="severity: Field required; opened_at: Field required"):
+        Ticket.from_dict({"plan": "standard"})
     with pytest.raises(SlacalcError):
-        Ticket.model_validate({"plan": "standard"})
+        Ticket(plan="standard")  # type: ignore[call-arg]
 
 
 # ---- pause windows ---------------------------------------------------------------------------
@@ -307,7 +317,7 @@ def test_rendering():
     assert "Due:" in str(ev["response"])
     assert "response=breached" in repr(ev)
     assert set(ev) == {"response", "resolution", "update"} and len(ev) == 3
-    assert ev.escalate == ["response"] and ev.breached
+    assert ev.escalations == ["response"] and ev.escalate and ev.breached
     with pytest.raises(UnknownNameError):
         ev["nope"]
 

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import typing
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -208,3 +209,75 @@ def test_cli_version() -> None:
     assert slacalc.__version__ in done.stdout.split() or done.stdout.strip().endswith(
         slacalc.__version__
     ), done.stdout
+
+
+# Types the public API touches that are plumbing for slacalc's own code, not for users:
+# each is reached only through a member documented as such.
+INTERNAL_TYPES = {
+    "slacalc.results.Trail": "MetricResult.build, the evaluation's own constructor",
+    "slacalc.timeline.Timeline": "Calendar.timeline, the index the table path reads",
+    "slacalc.timeline._Index": "Timeline.index_for, inside the above",
+}
+
+
+def _slacalc_types(tp: Any, out: set[type]) -> None:
+    if typing.get_origin(tp) is typing.Annotated:
+        _slacalc_types(typing.get_args(tp)[0], out)
+        return
+    for arg in typing.get_args(tp):
+        _slacalc_types(arg, out)
+    if isinstance(tp, type) and tp.__module__.startswith("slacalc"):
+        out.add(tp)
+
+
+def _hints(func: Any) -> list[Any]:
+    namespace: dict[str, Any] = {}
+    for module in documented_modules():
+        namespace.update(vars(module))
+    try:
+        import pandas as pd
+
+        namespace.setdefault("DataFrame", pd.DataFrame)
+    except ImportError:  # pragma: no cover - the dev extra has pandas
+        pass
+    namespace.update(func.__globals__)
+    return list(typing.get_type_hints(func, globalns=namespace, include_extras=True).values())
+
+
+def test_every_type_the_api_returns_or_accepts_is_exported() -> None:
+    """Fields, parameters and return types of every public name, followed transitively."""
+    todo: list[Any] = [getattr(slacalc, n) for n in PUBLIC]
+    seen: set[int] = set()
+    found: set[type] = set()
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        hints: list[Any] = []
+        if inspect.isclass(obj):
+            fields = getattr(obj, "model_fields", {})
+            hints += [f.annotation for f in fields.values()]
+            for name, member in vars(obj).items():
+                if name.startswith("_") and name not in ("__init__", "__getitem__"):
+                    continue
+                func = member.fget if isinstance(member, property) else getattr(
+                    member, "__func__", member
+                )
+                if inspect.isfunction(func):
+                    hints += _hints(func)
+        elif inspect.isfunction(obj):
+            hints += _hints(obj)
+        new: set[type] = set()
+        for hint in hints:
+            _slacalc_types(hint, new)
+        for tp in new - found:
+            found.add(tp)
+            todo.append(tp)
+    missing = sorted(
+        f"{tp.__module__}.{tp.__qualname__}"
+        for tp in found
+        if getattr(slacalc, tp.__name__, None) is not tp
+        and f"{tp.__module__}.{tp.__qualname__}" not in INTERNAL_TYPES
+    )
+    assert not missing, f"returned or accepted by the API but not exported: {missing}"

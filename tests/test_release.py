@@ -109,6 +109,26 @@ def test_built_wheel_works_from_outside_the_checkout(tmp_path: Path) -> None:
     version = run(slacalc_cmd, "--version", cwd=elsewhere).stdout
     assert slacalc.__version__ in version
 
+    # A user's script type-checks against the installed wheel (py.typed, no import hook):
+    # this environment's mypy and pyright, pointed at the fresh venv's interpreter.
+    service = elsewhere / "service.py"
+    service.write_text(
+        "from datetime import datetime\n"
+        "from slacalc import Evaluation, load_policy\n"
+        "policy = load_policy('passkit')\n"
+        "due: datetime | None = policy.due('2026-11-20T16:30:00Z', 'gold', 'sev2')\n"
+        "ev: Evaluation = policy.evaluate({'plan': 'gold', 'severity': 'sev2',"
+        " 'opened_at': '2026-11-20T16:30:00Z'}, at='2026-11-23T12:00:00Z')\n"
+        "print(due, ev.model_dump_json())\n",
+        encoding="utf-8",
+    )
+    run(python, service, cwd=elsewhere)
+    run(sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+        "--python-executable", python, service, cwd=elsewhere)
+    pyright = Path(sys.executable).with_name("pyright")
+    if pyright.exists():
+        run(pyright, "--pythonpath", python, service, cwd=elsewhere)
+
 
 def test_changelog_keeps_a_changelog() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

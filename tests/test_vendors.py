@@ -295,10 +295,10 @@ def test_api_provider_table_and_escalation() -> None:
             assert p.target(plan, sev).kind is TargetKind.NONE
     assert list(p.metrics) == ["response"]
     assert p.calendars["standard"].timezone == "America/Chicago"
-    assert p.escalation_eligible("response", "premium", "sev3")
-    assert not p.escalation_eligible("response", "premium", "Low")
-    assert not p.escalation_eligible("response", "premium", "Cosmetic")
-    assert p.escalation_eligible("response", "break_fix", "sev1")
+    assert p.escalation_eligible("premium", "sev3", "response")
+    assert not p.escalation_eligible("premium", "Low", "response")
+    assert not p.escalation_eligible("premium", "Cosmetic", "response")
+    assert p.escalation_eligible("break_fix", "sev1", "response")
 
 
 def test_integrato_start_rules() -> None:

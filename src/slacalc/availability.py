@@ -23,11 +23,11 @@ from fractions import Fraction
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import AvailabilityError, SlacalcError
+from .errors import AvailabilityError, SlacalcError, UnknownNameError
 from .evaluation import InputModel, fmt_td
-from .instants import ensure_aware, from_us, to_us
+from .instants import Instant, from_us, to_us
 from .names import normalise
 from .pausing import Window, merge
 from .policy import Policy
@@ -53,18 +53,13 @@ class Outage(InputModel):
 
     _error: ClassVar[type[SlacalcError]] = AvailabilityError
 
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     cause: str = Field(
         description="A cause id of the policy, e.g. 'internal', 'planned_maintenance'"
     )
     description: str | None = None
     id: str | int | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _aware(cls, v: datetime) -> datetime:
-        return ensure_aware(v, "outage time")
 
     @model_validator(mode="after")
     def _order(self) -> Outage:
@@ -199,13 +194,26 @@ class AvailabilitySummary(BaseModel):
     policy: str
     months: tuple[AvailabilityReport, ...]
 
-    def __getitem__(self, month: str) -> AvailabilityReport:
+    def __getitem__(self, month: str | date) -> AvailabilityReport:
+        """One month's report by ``'YYYY-MM'`` (or a date in it); ``UnknownNameError`` lists
+        the months held."""
+        key = month
+        try:
+            y, m = parse_month(month)
+            key = f"{y:04d}-{m:02d}"
+        except AvailabilityError:
+            pass
         for r in self.months:
-            if r.month == month:
+            if r.month == key:
                 return r
-        raise KeyError(month)
+        raise UnknownNameError("month", month, [r.month for r in self.months])
+
+    def __iter__(self) -> Iterator[AvailabilityReport]:  # type: ignore[override]
+        """The months' reports, in order (not pydantic's ``(field, value)`` pairs)."""
+        return iter(self.months)
 
     def __len__(self) -> int:
+        """How many months."""
         return len(self.months)
 
     @property
@@ -268,13 +276,20 @@ class AvailabilitySummary(BaseModel):
 # ---- month maths --------------------------------------------------------------------------------
 def parse_month(month: str | date) -> tuple[int, int]:
     """``'2026-11'`` or a date -> ``(2026, 11)``."""
+    ym: tuple[int, int] | None = None
     if isinstance(month, date):
-        return month.year, month.month
-    if isinstance(month, str):
+        ym = month.year, month.month
+    elif isinstance(month, str):
         m = _MONTH.match(month)
         if m and 1 <= int(m.group(2)) <= 12:
-            return int(m.group(1)), int(m.group(2))
-    raise AvailabilityError(f"month {month!r}: write 'YYYY-MM', e.g. '2026-11', or pass a date")
+            ym = int(m.group(1)), int(m.group(2))
+    if ym is None:
+        raise AvailabilityError(
+            f"month {month!r}: write 'YYYY-MM', e.g. '2026-11', or pass a date"
+        )
+    if not 1 <= ym[0] < 9999:
+        raise AvailabilityError(f"month {month!r}: give a month in the years 1-9998")
+    return ym
 
 
 def month_bounds(year: int, month: int, zone: str | ZoneInfo) -> tuple[datetime, datetime]:
@@ -329,8 +344,6 @@ def _cause(spec: AvailabilitySpec, cause: str) -> str:
     for key in spec.causes:
         if normalise(key) == normalise(cause):
             return key
-    from .errors import UnknownNameError
-
     raise UnknownNameError("outage cause", cause, spec.causes)
 
 
@@ -340,7 +353,7 @@ def _outages(items: Iterable[Outage | Mapping[str, Any]]) -> list[Outage]:
         if isinstance(o, Outage):
             out.append(o)
         elif isinstance(o, Mapping):
-            out.append(Outage.model_validate(dict(o)))
+            out.append(Outage.from_dict(o))
         else:
             raise AvailabilityError(
                 f"an outage is a mapping {{start, end, cause}} or an Outage, not {o!r}"
@@ -448,12 +461,18 @@ def availability_report(
     """Several months at once: a year (``2026`` or ``'2026'``) or an iterable of months."""
     spec = _spec(policy)
     if isinstance(months, int) or (isinstance(months, str) and months.strip().isdigit()):
-        year = int(months)
+        year = int(months) if not isinstance(months, bool) else -1
+        if not 1 <= year < 9999:
+            raise AvailabilityError(f"year {months!r}: give a year between 1 and 9998")
         wanted = [(year, m) for m in range(1, 13)]
     elif isinstance(months, str):
         wanted = [parse_month(months)]
-    else:
+    elif isinstance(months, Iterable):
         wanted = [parse_month(m) for m in months]
+    else:
+        raise AvailabilityError(
+            f"months {months!r}: give a year (2026) or months (['2026-10', '2026-11'])"
+        )
     if not wanted:
         raise AvailabilityError("no months given")
     plan_id = policy.plan_id(plan) if plan is not None else None

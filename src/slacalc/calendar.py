@@ -6,13 +6,15 @@ The model is the data (immutable, validated, serialisable); questions are answer
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays as holidays_lib
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -26,7 +28,7 @@ from pydantic import (
 )
 
 from .durations import Duration
-from .errors import CalendarError, DurationError, NaiveDatetimeError
+from .errors import CalendarError, DurationError
 from .hours import (
     CLOSED_WORDS,
     DAY_KEY_PATTERN,
@@ -39,7 +41,7 @@ from .hours import (
     parse_intervals,
     parse_week,
 )
-from .instants import EPOCH, ensure_aware
+from .instants import EPOCH, instant
 from .timeline import Timeline, local_to_us
 
 __all__ = ["Calendar", "HolidayRules"]
@@ -136,7 +138,7 @@ class HolidayRules(BaseModel):
     def _known_country(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        supported = holidays_lib.list_supported_countries()
+        supported = _supported_countries()
         code = v.strip().upper()
         if code not in supported:
             raise CalendarError(
@@ -150,7 +152,7 @@ class HolidayRules(BaseModel):
         if self.subdivision is not None:
             if self.country is None:
                 raise CalendarError("a holiday subdivision needs a country")
-            subdivs = holidays_lib.list_supported_countries()[self.country]
+            subdivs = _subdivisions(self.country)
             if self.subdivision not in subdivs:
                 match = [s for s in subdivs if s.upper() == self.subdivision.upper()]
                 if not match:
@@ -176,7 +178,7 @@ class HolidayRules(BaseModel):
         kwargs: dict[str, Any] = {"subdiv": self.subdivision, "years": tuple(years)}
         if self.categories is not None:
             kwargs["categories"] = self.categories
-        return holidays_lib.country_holidays(self.country or "", observed=observed, **kwargs)
+        return _country_class(self.country or "")(observed=observed, **kwargs)
 
     def _country_holidays(self, *years: int) -> Mapping[date, str]:
         """The country's dates in ``years`` that close the calendar, as ``observed`` says.
@@ -290,8 +292,10 @@ class Calendar(BaseModel):
     """Business hours in one IANA time zone, with holidays, overrides and a business-day length.
 
     Build with ``Calendar.from_dict``, ``Calendar.from_yaml`` or ``Calendar.always()``.
-    Every method takes and returns aware datetimes; results are expressed in the time zone
-    of the instant passed in.
+    Every method takes instants as aware datetimes or ISO 8601 text with an offset, and
+    returns aware datetimes in the time zone of the instant passed in. Dates are ``date`` s
+    or ISO 8601 text (``'2026-12-24'``). A question whose answer lies outside years
+    1-9999 or the supported horizon is a ``CalendarError``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -446,21 +450,64 @@ class Calendar(BaseModel):
 
     def holidays_in(self, year: int) -> dict[date, str]:
         """The holidays that close this calendar in ``year`` (overrides not applied)."""
+        if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+            raise CalendarError(f"year {year!r}: give a year between 1 and 9999")
         return dict(sorted(self.holidays.holidays_for(year).items()))
 
-    def day_hours(self, d: date) -> list[tuple[datetime, datetime]]:
+    def day_hours(self, d: date | str) -> list[tuple[datetime, datetime]]:
         """The open intervals that start on local date ``d``, as aware local datetimes."""
+        day = _date(d, "day")
         engine = self._get_engine()
         zone = engine.zone
         out = []
-        for s, e in engine.day_intervals(d):
-            a, b = local_to_us(zone, d, s), local_to_us(zone, d, e)
-            if b > a:
-                out.append((_out(a, zone), _out(b, zone)))
+        try:
+            for s, e in engine.day_intervals(day):
+                a, b = local_to_us(zone, day, s), local_to_us(zone, day, e)
+                if b > a:
+                    out.append((_out(a, zone), _out(b, zone)))
+        except OverflowError:
+            raise _out_of_range(day) from None
         return out
 
+    def is_business_day(self, d: date | str) -> bool:
+        """True when an open interval starts on local date ``d``.
+
+        The rule of holidays: an interval belongs to the local date it starts on, so the
+        early hours of an overnight shift do not make the next date a business day.
+        """
+        return bool(self.day_hours(d))
+
+    def business_days(self, start: date | str, end: date | str) -> int:
+        """How many business days (``is_business_day``) lie in ``[start, end)``.
+
+        Half-open like ``numpy.busday_count``: ``start`` counts, ``end`` does not;
+        negative when ``end`` is before ``start``. Spans over 200 years are refused.
+        """
+        a, b = _date(start, "start"), _date(end, "end")
+        if b < a:
+            return -self.business_days(b, a)
+        if b.toordinal() - a.toordinal() > _MAX_SPAN_DAYS:
+            raise CalendarError(
+                f"business_days({a}, {b}): spans of at most 200 years are supported"
+            )
+        engine = self._get_engine()
+        engine.prepare_years(a.year, b.year)
+        zone = engine.zone
+        count = 0
+        try:
+            for n in range(a.toordinal(), b.toordinal()):
+                day = date.fromordinal(n)
+                if any(
+                    local_to_us(zone, day, e) > local_to_us(zone, day, s)
+                    for s, e in engine.day_intervals(day)
+                ):
+                    count += 1
+        except OverflowError:
+            raise _out_of_range(b) from None
+        return count
+
     # ---- questions (hot paths: keep them lean) ------------------------------------
-    def add(self, t: datetime, d: timedelta | Duration | str) -> datetime:
+    def add(self, t: datetime | str, d: timedelta | Duration | str) -> datetime:
         """Move ``t`` by ``d`` of open time: forward to the earliest, backward to the latest.
 
         A result that lands exactly on a closing time is that closing time.
@@ -470,61 +517,118 @@ class Calendar(BaseModel):
         except AttributeError:
             engine = self._get_engine()
         try:
-            dt = t - EPOCH
+            dt = t - EPOCH  # type: ignore[operator]
         except TypeError:
-            raise _not_instant(t) from None
+            t = _instant(t, "t")
+            dt = t - EPOCH
         x = (dt.days * 86_400 + dt.seconds) * 1_000_000 + dt.microseconds
-        dus = d // _US if type(d) is timedelta else self.to_timedelta(d) // _US
-        u = engine.timeline.add(x, dus)
-        r = EPOCH + _US * u  # (3x cheaper than timedelta(microseconds=u); exact for ints)
-        tz = t.tzinfo
-        return r if tz is UTC else r.astimezone(tz)
+        try:
+            dus = d // _US if type(d) is timedelta else self.to_timedelta(d) // _US
+            u = engine.timeline.add(x, dus)
+            r = EPOCH + _US * u  # (3x cheaper than timedelta(microseconds=u); exact for ints)
+            tz = t.tzinfo  # type: ignore[union-attr]
+            return r if tz is UTC else r.astimezone(tz)
+        except OverflowError:
+            raise _out_of_range(f"{_instant(t, 't').isoformat()} moved by {d}") from None
 
-    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+    def elapsed(self, start: datetime | str, end: datetime | str) -> timedelta:
         """Open time in ``[start, end)``; negative when ``end`` is before ``start``."""
         try:
             engine = self._engine
         except AttributeError:
             engine = self._get_engine()
         try:
-            da = start - EPOCH
-            db = end - EPOCH
+            da = start - EPOCH  # type: ignore[operator]
+            db = end - EPOCH  # type: ignore[operator]
         except TypeError:
-            raise _not_instant(start if not _aware(start) else end) from None
+            da = _instant(start, "start") - EPOCH
+            db = _instant(end, "end") - EPOCH
         a = (da.days * 86_400 + da.seconds) * 1_000_000 + da.microseconds
         b = (db.days * 86_400 + db.seconds) * 1_000_000 + db.microseconds
-        return _US * engine.timeline.elapsed(a, b)
+        try:
+            return _US * engine.timeline.elapsed(a, b)
+        except OverflowError:
+            raise _out_of_range(f"elapsed({start}, {end})") from None
 
-    def is_open(self, t: datetime) -> bool:
+    def is_open(self, t: datetime | str) -> bool:
         """True when ``t`` lies inside an open interval (intervals are ``[start, end)``)."""
-        return self._get_engine().timeline.is_open(_us(t))
+        t = _instant(t, "t")
+        try:
+            return self._get_engine().timeline.is_open(_us(t))
+        except OverflowError:
+            raise _out_of_range(t) from None
 
-    def next_open(self, t: datetime) -> datetime:
+    def next_open(self, t: datetime | str) -> datetime:
         """``t`` if open, else the start of the next open interval."""
-        return _out(self._get_engine().timeline.next_open(_us(t)), t.tzinfo)
+        t = _instant(t, "t")
+        try:
+            return _out(self._get_engine().timeline.next_open(_us(t)), t.tzinfo)
+        except OverflowError:
+            raise _out_of_range(t) from None
 
-    def open_intervals(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+    def next_close(self, t: datetime | str) -> datetime:
+        """The first closing time after ``t``: the end of the open stretch holding ``t``,
+        or of the next one when ``t`` is closed.
+
+        Touching intervals are one stretch. A calendar that stays open beyond the supported
+        horizon (``always``) has no answer: ``CalendarError``.
+        """
+        t = _instant(t, "t")
+        try:
+            return _out(self._get_engine().timeline.next_close(_us(t)), t.tzinfo)
+        except OverflowError:
+            raise _out_of_range(t) from None
+
+    def open_intervals(
+        self, start: datetime | str, end: datetime | str
+    ) -> Iterator[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[start, end)``, in order."""
+        start, end = _instant(start, "start"), _instant(end, "end")
         a, b = _us(start), _us(end)  # checked now, not when the iterator is first used
         tz = start.tzinfo
-        return ((_out(s, tz), _out(e, tz)) for s, e in self._get_engine().timeline.intervals(a, b))
+        timeline = self._get_engine().timeline
+        try:
+            timeline.index_for(min(a, b), max(a, b))
+        except OverflowError:
+            raise _out_of_range(start) from None
+        return ((_out(s, tz), _out(e, tz)) for s, e in timeline.intervals(a, b))
 
 
-def _aware(t: object) -> bool:
-    return isinstance(t, datetime) and t.tzinfo is not None and t.utcoffset() is not None
+_MAX_SPAN_DAYS = 200 * 366
 
 
-def _not_instant(t: object) -> Exception:
-    try:
-        ensure_aware(t)
-    except (NaiveDatetimeError, TypeError) as e:
-        return e
-    return TypeError(f"{t!r} is not a timezone-aware datetime")
+def _instant(t: object, what: str) -> datetime:
+    """``t`` as an aware datetime (the rule of ``instants.instant``); cheap for datetimes."""
+    if type(t) is datetime and t.tzinfo is not None and t.utcoffset() is not None:
+        return t
+    return instant(t, what)
+
+
+def _date(d: object, what: str) -> date:
+    """A local date: a ``date`` (not a datetime) or ISO 8601 text ``YYYY-MM-DD``."""
+    if isinstance(d, date) and not isinstance(d, datetime):
+        return d
+    if isinstance(d, str):
+        try:
+            return date.fromisoformat(d.strip())
+        except ValueError:
+            pass
+    hint = "; for an instant's local date use t.astimezone(cal.zone).date()" if isinstance(
+        d, datetime
+    ) else ""
+    raise CalendarError(
+        f"{what} must be a date or ISO 8601 date text such as '2026-12-24', not {d!r}{hint}"
+    )
+
+
+def _out_of_range(what: object) -> CalendarError:
+    shown = what.isoformat() if isinstance(what, date | datetime) else what
+    return CalendarError(
+        f"{shown}: the answer lies outside years 1-9999; ask about instants closer to now"
+    )
 
 
 def _us(t: datetime) -> int:
-    if not _aware(t):
-        raise _not_instant(t)
     d = t - EPOCH
     return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
 
@@ -542,3 +646,50 @@ def describe_validation(e: ValidationError) -> str:
         msg = str(err["msg"]).removeprefix("Value error, ")
         lines.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(lines)
+
+
+# ---- the holidays package, one country at a time ------------------------------------------
+# ``holidays.countries`` imports every country's module (about half a second); a calendar
+# needs one. The registry names each country's module, so that module alone is loaded.
+_HOLIDAYS_LOCK = threading.Lock()
+
+
+def _supported_countries() -> list[str]:
+    """The country codes (aliases included) the holidays package knows, without loading any."""
+    from holidays.registry import EntityLoader
+
+    return list(EntityLoader.get_country_codes(True))
+
+
+def _subdivisions(country: str) -> list[str]:
+    """The subdivision codes of one country."""
+    return list(_country_class(country).subdivisions)
+
+
+def _country_class(country: str) -> Any:
+    """The holidays class of ``country`` (a code), loading only that country's module."""
+    import holidays
+    from holidays.registry import COUNTRIES
+
+    if "holidays.countries" in sys.modules:
+        return getattr(holidays, country)
+    with _HOLIDAYS_LOCK:
+        for module, names in COUNTRIES.items():
+            if country not in names[1:]:
+                continue
+            name = f"holidays.countries.{module}"
+            loaded = sys.modules.get(name)
+            if loaded is None:
+                path = os.path.join(os.path.dirname(holidays.__file__), "countries", module + ".py")
+                spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None or not os.path.isfile(path):
+                    break
+                loaded = importlib.util.module_from_spec(spec)
+                sys.modules[name] = loaded
+                try:
+                    spec.loader.exec_module(loaded)
+                except BaseException:
+                    del sys.modules[name]
+                    raise
+            return getattr(loaded, country)
+    return getattr(holidays, country)

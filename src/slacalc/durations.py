@@ -233,6 +233,8 @@ def format_timedelta(td: timedelta) -> str:
 
 
 def _number(text: str) -> Fraction:
+    if len(text) > 30:  # far beyond any usable duration, and cheap to refuse
+        raise DurationError(f"{text[:20]}...: the number is too long to be a duration")
     return Fraction(text)
 
 

@@ -8,6 +8,7 @@ __all__ = [
     "AvailabilityError",
     "CalendarError",
     "DurationError",
+    "InstantError",
     "NaiveDatetimeError",
     "PolicyError",
     "SlacalcError",
@@ -29,7 +30,16 @@ class DurationError(SlacalcError, ValueError):
 
 
 class NaiveDatetimeError(SlacalcError, ValueError):
-    """A datetime without a time zone, where an instant is required."""
+    """A datetime (or ISO 8601 text) without a time zone, where an instant is required."""
+
+
+class InstantError(SlacalcError, TypeError, ValueError):
+    """A value that is not an instant: neither an aware datetime nor ISO 8601 text.
+
+    Numbers are refused here too: slacalc never reads a number as a Unix timestamp. Also a
+    ``TypeError`` (a wrong type) and a ``ValueError`` (so pydantic reports it with its
+    field location inside a model's validation).
+    """
 
 
 class TicketError(SlacalcError, ValueError):
@@ -69,8 +79,12 @@ class PolicyError(SlacalcError, ValueError):
         super().__init__(f"{where}{key}{message}")
 
 
-class UnknownNameError(SlacalcError, KeyError):
-    """An undefined name (plan, severity, metric, cause, policy...); lists the valid ones."""
+class UnknownNameError(SlacalcError, KeyError, ValueError):
+    """An undefined name (plan, severity, metric, cause, policy...); lists the valid ones.
+
+    A ``KeyError`` for look-ups, and a ``ValueError`` so that pydantic reports it with its
+    field location when a model's validator raises it.
+    """
 
     def __init__(self, kind: str, name: object, valid: Iterable[str]) -> None:
         self.kind = kind

@@ -23,7 +23,7 @@ from typing import Any
 from . import _explain as say
 from . import pausing
 from .errors import TicketError
-from .instants import ensure_aware, from_us, to_us
+from .instants import from_us, instant, to_us
 from .policy import Policy, ResolvedTarget, resolve
 from .policy import _cache as policy_cache
 from .results import Evaluation as Evaluation
@@ -330,7 +330,7 @@ class _Metric:
                 "remaining": None,
                 "breached": breached,
                 "escalate": breached
-                and policy.escalation_eligible(self.metric, hist.plan, c.severity),
+                and policy.escalation_eligible(hist.plan, c.severity, self.metric),
                 "severity": c.severity,
                 "clock": None,
                 "clause": target.clause,
@@ -389,7 +389,7 @@ class _Metric:
             late,
         )
         breached = state.is_breach
-        escalate = breached and policy.escalation_eligible(self.metric, hist.plan, c.severity)
+        escalate = breached and policy.escalation_eligible(hist.plan, c.severity, self.metric)
         if breached and policy.escalation is not None and self.metric in policy.escalation.metrics:
             if escalate:
                 contact = policy.escalation.contact
@@ -471,7 +471,7 @@ class _Metric:
 
 # ---- entry point ---------------------------------------------------------------------------------
 def evaluate(
-    policy: Policy, ticket: Ticket | Mapping[str, Any], at: datetime | None = None
+    policy: Policy, ticket: Ticket | Mapping[str, Any], at: datetime | str | None = None
 ) -> Evaluation:
     """Where each metric of ``policy`` stands for ``ticket`` at ``at`` (default: now, UTC).
 
@@ -479,10 +479,8 @@ def evaluate(
     of order are sorted by time; equal times keep their given order.
     """
     if not isinstance(ticket, Ticket):
-        if not isinstance(ticket, Mapping):
-            raise TypeError(f"ticket must be a Ticket or a mapping, not {type(ticket).__name__}")
-        ticket = Ticket.model_validate(dict(ticket))
-    at = datetime.now(UTC) if at is None else ensure_aware(at, "at")
+        ticket = Ticket.from_dict(ticket)
+    at = datetime.now(UTC) if at is None else instant(at, "at")
     hist = _history(policy, ticket, at)
     results = {m: _Metric(policy, hist, ticket, m).evaluate() for m in policy.metrics}
     return Evaluation(
@@ -496,8 +494,10 @@ def evaluate(
 
 
 def evaluate_many(
-    policy: Policy, tickets: Iterable[Ticket | Mapping[str, Any]], at: datetime | None = None
+    policy: Policy,
+    tickets: Iterable[Ticket | Mapping[str, Any]],
+    at: datetime | str | None = None,
 ) -> list[Evaluation]:
     """``evaluate`` for each ticket, at one shared instant."""
-    at = datetime.now(UTC) if at is None else ensure_aware(at, "at")
+    at = datetime.now(UTC) if at is None else instant(at, "at")
     return [evaluate(policy, t, at) for t in tickets]

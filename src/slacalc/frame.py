@@ -615,7 +615,7 @@ def _evaluate_metric(
             continue
         plan, sev = plan_ids[code // nsev], sev_ids[code % nsev]
         target = policy.target(plan, sev, metric)
-        eligible[j] = policy.escalation_eligible(metric, plan, sev)
+        eligible[j] = policy.escalation_eligible(plan, sev, metric)
         if target.kind is TargetKind.NONE:
             kind[j] = _NONE
         elif target.kind is TargetKind.COMMITMENT:

@@ -711,7 +711,12 @@ def _load_bundled(policy_id: str) -> Policy:
 def _is_path(value: str | os.PathLike[str]) -> bool:
     if isinstance(value, os.PathLike):
         return True
-    return value.endswith(_SUFFIXES) or "/" in value or os.sep in value or Path(value).is_file()
+    if value.endswith(_SUFFIXES) or "/" in value or os.sep in value:
+        return True
+    try:
+        return Path(value).is_file()
+    except (OSError, ValueError):  # a name too long, or with a NUL, is no file
+        return False
 
 
 def load_policy(id_or_path: str | os.PathLike[str]) -> Policy:
@@ -719,6 +724,8 @@ def load_policy(id_or_path: str | os.PathLike[str]) -> Policy:
 
     Bundled policies are read once and shared (a ``Policy`` is immutable).
     """
+    if not isinstance(id_or_path, str | os.PathLike):
+        raise UnknownNameError("policy", id_or_path, bundled_policies())
     if _is_path(id_or_path):
         path = Path(id_or_path)
         return policy_from_text(_read(path, str(id_or_path)), str(id_or_path))

@@ -36,9 +36,11 @@ class NameIndex(Mapping[str, T]):
 
     def resolve(self, name: str) -> str:
         """The id for ``name``; ``UnknownNameError`` lists the valid ones."""
+        if not isinstance(name, str):
+            raise UnknownNameError(self.kind, name, self._by_id)
         if name in self._by_id:
             return name
-        key = self._lookup.get(normalise(name)) if isinstance(name, str) else None
+        key = self._lookup.get(normalise(name))
         if key is None:
             raise UnknownNameError(self.kind, name, self._by_id)
         return key

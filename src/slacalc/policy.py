@@ -21,7 +21,7 @@ from pydantic_core import CoreSchema
 from ._frozen import Frozen
 from .calendar import Calendar
 from .errors import PolicyError, UnknownNameError
-from .instants import ensure_aware
+from .instants import instant
 from .names import NameIndex, normalise
 
 # The models of a policy file, importable from here as before the split.
@@ -213,7 +213,7 @@ class Policy(Frozen):
 
     def due(
         self,
-        opened_at: datetime,
+        opened_at: datetime | str,
         plan: str,
         severity: str,
         metric: str = "response",
@@ -223,22 +223,29 @@ class Policy(Frozen):
         ``None`` when the target is a commitment or there is none.
         """
         r = resolve(self, plan, severity, metric)
-        ensure_aware(opened_at, "opened_at")
+        opened_at = instant(opened_at, "opened_at")
         if r.within is None:
             return None
         start = opened_at if r.start is None else r.start.next_open(opened_at)
         return r.clock.add(start, r.within)
 
-    def start_of(self, target: Target, opened_at: datetime) -> datetime:
+    def start_of(self, target: Target, opened_at: datetime | str) -> datetime:
         """When the target's clock starts for a ticket opened at ``opened_at``."""
-        ensure_aware(opened_at, "opened_at")
+        opened_at = instant(opened_at, "opened_at")
         if isinstance(target.start, NextOpen):
             return self.clock(target.start.next_open).next_open(opened_at)
         return opened_at
 
     def within(self, target: Target) -> timedelta:
-        """The target's duration as business time on its clock."""
-        assert target.within is not None
+        """The target's duration as business time on its clock.
+
+        ``PolicyError`` for a target without a duration (a commitment, or none).
+        """
+        if target.within is None:
+            raise PolicyError(
+                f"a {target.kind.value} target has no duration; check target.kind first",
+                path=f"metrics.{target.metric}.targets.{target.severity}.{target.plan}",
+            )
         r = _resolved(self).get((target.plan, target.severity, target.metric))
         if r is not None and r.target is target and r.within is not None:
             return r.within
@@ -254,12 +261,12 @@ class Policy(Frozen):
         spec = self.metrics[m]
         return spec.stop_event or _STOP_EVENTS.get(m, f"{m}_met")
 
-    def escalation_eligible(self, metric: str, plan: str, severity: str) -> bool:
+    def escalation_eligible(self, plan: str, severity: str, metric: str = "response") -> bool:
         """Whether a breach of ``metric`` for this plan and severity is escalated."""
         if self.escalation is None:
             return False
         return self.escalation.eligible(
-            self.metric_id(metric), self.plan_id(plan), self.severity_id(severity)
+            self.plan_id(plan), self.severity_id(severity), self.metric_id(metric)
         )
 
     # ---- other questions ---------------------------------------------------------------
@@ -299,7 +306,7 @@ class Policy(Frozen):
         )
 
     def evaluate(
-        self, ticket: Ticket | Mapping[str, Any], at: datetime | None = None
+        self, ticket: Ticket | Mapping[str, Any], at: datetime | str | None = None
     ) -> Evaluation:
         """Where each metric's clock stands for ``ticket`` at ``at`` (default: now)."""
         from .evaluation import evaluate

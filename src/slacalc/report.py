@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import SlacalcError
+from .errors import AvailabilityError, SlacalcError
 from .frame import OUTPUT_SUFFIXES
 
 if TYPE_CHECKING:
@@ -270,13 +270,13 @@ def availability_by_month(
     names). ``months`` defaults to every month from the first outage's to the last one's.
     """
     if policy.availability_target is None:
-        raise SlacalcError(f"policy {policy.id!r} has no availability target")
+        raise AvailabilityError(f"policy {policy.id!r} defines no availability target")
     table = outages if isinstance(outages, pd.DataFrame) else pd.DataFrame(list(outages))
     records = table.to_dict("records") if len(table) else []
     zone = policy.availability_target.timezone
     if months is None:
         if not records:
-            raise SlacalcError("give months=['2026-11', ...] or at least one outage")
+            raise AvailabilityError("give months=['2026-11', ...] or at least one outage")
         starts = pd.to_datetime(table["start"], utc=True).dt.tz_convert(zone)
         ends = pd.to_datetime(table["end"], utc=True).dt.tz_convert(zone)
         first = starts.min().tz_localize(None).to_period("M")

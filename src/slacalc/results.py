@@ -1,10 +1,15 @@
 """Results: what an evaluation hands back, and how it explains and renders itself.
 
 An ``Evaluation`` maps each metric id to a ``MetricResult``; a result's ``steps`` are its
-audit trail. The evaluation records the raw facts of each step as it goes (instants in
-microseconds, durations, names) and the text is written only when ``steps``,
-``explain()``, ``str()`` or the notebook rendering asks for it, so evaluating many tickets
-pays nothing for explanations nobody reads.
+audit trail. Both are pydantic models with one JSON shape (``model_dump(mode="json")``,
+``model_dump_json()``; schema: ``Evaluation.model_json_schema(mode="serialization")``):
+instants as RFC 3339 text in the ticket's own offset (``Z`` for offset zero), durations as
+ISO 8601 (``PT3H30M``, ``-PT15M``).
+
+The evaluation records the raw facts of each step as it goes (instants in microseconds,
+durations, names) and the text is written only when ``steps``, ``explain()``, ``str()`` or
+the notebook rendering asks for it, so evaluating many tickets pays nothing for
+explanations nobody reads.
 """
 
 from __future__ import annotations
@@ -30,10 +35,10 @@ from .instants import from_us
 from .policy import Policy
 from .states import State
 from .targets import ALWAYS, Target
+from .tickets import Ticket
 
 if TYPE_CHECKING:
     from .calendar import Calendar
-    from .tickets import Ticket
 
 __all__ = ["Evaluation", "MetricResult", "Step"]
 
@@ -110,8 +115,14 @@ class MetricResult(BaseModel):
         None, description="Counted time, pauses excluded, to the stop event or at"
     )
     remaining: timedelta | None = Field(None, description="target - elapsed; negative when overdue")
-    breached: bool = False
-    escalate: bool = False
+    breached: bool = Field(
+        False,
+        description="The target was not met in time: state breached (still open, past due) "
+        "or missed (the stop event came after the due time)",
+    )
+    escalate: bool = Field(
+        False, description="Breached, and the policy escalates this plan, severity and metric"
+    )
     severity: str = Field(description="The severity whose target applies")
     clock: str | None = None
     clause: str | None = None
@@ -120,7 +131,9 @@ class MetricResult(BaseModel):
     paused: timedelta = Field(
         timedelta(0), description="Clock time inside pause windows, to the stop event or at"
     )
-    rule: Target | None = Field(None, description="The policy's target")
+    rule: Target | None = Field(
+        None, exclude=True, description="The policy's target (not serialised: see clause)"
+    )
     _steps: tuple[Step, ...] | Trail = PrivateAttr(default=())
 
     @model_validator(mode="wrap")
@@ -191,48 +204,58 @@ class MetricResult(BaseModel):
         )
 
 
-class Evaluation(Mapping[str, MetricResult]):
-    """One ``MetricResult`` per metric of the policy, by metric id (``ev["response"]``)."""
+class Evaluation(BaseModel, Mapping[str, MetricResult]):
+    """One ``MetricResult`` per metric of the policy, by metric id (``ev["response"]``).
 
-    __slots__ = ("at", "plan", "policy_id", "results", "severity", "ticket")
+    A read-only mapping of metric id to result, and a pydantic model whose dump is the
+    JSON shape of an evaluation (the ticket itself is not dumped: see ``ticket_id``).
+    """
 
-    def __init__(
-        self,
-        *,
-        policy_id: str,
-        ticket: Ticket,
-        at: datetime,
-        plan: str,
-        severity: str,
-        results: Mapping[str, MetricResult],
-    ) -> None:
-        self.policy_id = policy_id
-        self.ticket = ticket
-        self.at = at
-        self.plan = plan
-        self.severity = severity
-        self.results = dict(results)
+    model_config = ConfigDict(frozen=True)
+
+    policy_id: str = Field(description="The policy's id")
+    ticket: Ticket = Field(exclude=True, description="The ticket evaluated")
+    at: datetime = Field(description="The instant of the evaluation")
+    plan: str = Field(description="The plan id")
+    severity: str = Field(description="The severity id at `at` (after any severity change)")
+    results: dict[str, MetricResult] = Field(description="One result per metric id")
 
     def __getitem__(self, metric: str) -> MetricResult:
+        """The result of one metric; ``UnknownNameError`` lists the policy's metrics."""
         try:
             return self.results[metric]
-        except KeyError:
+        except (KeyError, TypeError):
             raise UnknownNameError("metric", metric, self.results) from None
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        """The metric ids, in the policy's order."""
         return iter(self.results)
 
     def __len__(self) -> int:
+        """How many metrics."""
         return len(self.results)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ticket_id(self) -> str | int | None:
+        """The ticket's ``id``."""
+        return self.ticket.id
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def breached(self) -> bool:
-        """True when any metric is breached or missed."""
+        """True when any metric is breached (``MetricResult.breached``: breached or missed)."""
         return any(r.breached for r in self.results.values())
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def escalate(self) -> list[str]:
-        """The metrics to escalate."""
+    def escalate(self) -> bool:
+        """True when any metric is to be escalated (``MetricResult.escalate``)."""
+        return any(r.escalate for r in self.results.values())
+
+    @property
+    def escalations(self) -> list[str]:
+        """The ids of the metrics to escalate, in the policy's order."""
         return [m for m, r in self.results.items() if r.escalate]
 
     def explain(self) -> str:
@@ -240,19 +263,8 @@ class Evaluation(Mapping[str, MetricResult]):
         return "\n\n".join(f"{r.summary()}\n{r.explain()}" for r in self.results.values())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the ticket's own fields, then one entry per metric."""
-        out: dict[str, Any] = {
-            "policy": self.policy_id,
-            "id": self.ticket.id,
-            "at": self.at.isoformat(),
-            "plan": self.plan,
-            "severity": self.severity,
-        }
-        for m, r in self.results.items():
-            d = r.model_dump(mode="json", exclude={"rule", "steps"})
-            d["explain"] = [s.text for s in r.steps]
-            out[m] = d
-        return out
+        """JSON-ready data: the same as ``model_dump(mode="json")``."""
+        return self.model_dump(mode="json")
 
     def __repr__(self) -> str:
         states = ", ".join(f"{m}={r.state.value}" for m, r in self.results.items())

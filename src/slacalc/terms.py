@@ -26,6 +26,7 @@ from ._frozen import Frozen
 from .calendar import ZONE_PATTERN, Calendar
 from .durations import Duration
 from .errors import PolicyError
+from .instants import Instant
 from .states import State
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "CreditTier",
     "Credits",
     "Entitlement",
+    "EscalationRule",
     "EscalationSpec",
     "Example",
     "Feature",
@@ -179,7 +181,7 @@ class EscalationSpec(Frozen):
     contact: str | None = None
     clause: str | None = None
 
-    def eligible(self, metric: str, plan: str, severity: str) -> bool:
+    def eligible(self, plan: str, severity: str, metric: str) -> bool:
         """Whether a breach of ``metric`` (ids) for this plan and severity is escalated."""
         return metric in self.metrics and not any(r.matches(plan, severity) for r in self.exclude)
 
@@ -311,10 +313,10 @@ class AvailabilitySpec(Frozen):
 class PauseWindowSpec(Frozen):
     """A pause window the policy itself defines: fixed, or recurring as an RFC 5545 RRULE."""
 
-    start: datetime | None = None
-    end: datetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     rrule: str | None = Field(None, description="e.g. 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2'")
-    dtstart: datetime | None = Field(None, description="First occurrence (aware) for rrule")
+    dtstart: Instant | None = Field(None, description="First occurrence (aware) for rrule")
     duration: Duration | None = Field(None, description="Length of each occurrence")
     description: str | None = None
 

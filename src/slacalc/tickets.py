@@ -1,20 +1,25 @@
 """Tickets: the input of an evaluation (a ticket, its events), validated on the way in.
 
-Validation errors are ``TicketError`` s (or the ``SlacalcError`` a validator raised), never
-pydantic's: every message says which field is wrong and why.
+``Ticket`` and ``Event`` are ordinary pydantic models: ``model_validate``,
+``model_validate_json`` and validation as a field of another model (a request model of a
+web service) raise pydantic's ``ValidationError``, located field by field
+(``("ticket", "events", 2, "at")``); the ``SlacalcError`` behind an entry is kept in its
+``ctx["error"]``. Direct construction (``Ticket(...)``) and ``from_dict`` raise the
+``SlacalcError`` instead (a ``TicketError`` naming the field, or the validator's own error,
+such as ``NaiveDatetimeError``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, ClassVar, NoReturn, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .calendar import describe_validation
 from .errors import SlacalcError, TicketError, UnknownNameError
-from .instants import ensure_aware
+from .instants import Instant
 from .terms import PauseWindowSpec
 
 __all__ = ["Event", "EventType", "Ticket"]
@@ -33,38 +38,58 @@ class EventType(StrEnum):
 
 
 def reraise(e: ValidationError, error: type[SlacalcError], what: str) -> NoReturn:
-    """Re-raise a pydantic error as ours: the original ``SlacalcError`` if there is one."""
-    for err in e.errors():
-        ctx = err.get("ctx") or {}
-        original = ctx.get("error")
+    """Re-raise a pydantic error as ours: a lone problem raised by one of our validators as
+    itself (a ``NaiveDatetimeError`` stays one), several as ``error`` naming each field."""
+    problems = e.errors()
+    if len(problems) == 1:
+        original = (problems[0].get("ctx") or {}).get("error")
         if isinstance(original, SlacalcError):
             raise original from None
     raise error(f"{what}: {describe_validation(e)}") from None
 
 
-class InputModel(BaseModel):
-    """Frozen input whose validation errors are ``SlacalcError`` s, not pydantic's."""
+if TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass
+else:
+    ModelMetaclass = type(BaseModel)
+
+
+class _RaisesOurs(ModelMetaclass):
+    """Direct construction (``Ticket(...)``) raises the model's ``SlacalcError``.
+
+    A metaclass ``__call__`` rather than an ``__init__``: pydantic routes every validation
+    through a model's own ``__init__``, nested ones included, which would fold a nested
+    model's located errors into one. Hidden from type checkers, which then see pydantic's
+    own signature.
+    """
+
+    if not TYPE_CHECKING:
+
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().__call__(*args, **kwargs)
+            except ValidationError as e:
+                cls._reraise(e)
+
+
+class InputModel(BaseModel, metaclass=_RaisesOurs):
+    """Frozen input: direct construction and ``from_dict`` raise ``SlacalcError`` s.
+
+    ``model_validate`` and nested validation stay pydantic's, with field locations.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     _error: ClassVar[type[SlacalcError]] = TicketError
 
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as e:
-            self._reraise(e)
-
     @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build from a plain mapping (the JSON shape); errors are ``SlacalcError`` s."""
+        if not isinstance(data, Mapping):
+            raise cls._error(
+                f"a {cls.__name__.lower()} is a mapping of its fields, not {type(data).__name__}"
+            )
         try:
-            return super().model_validate(obj, *args, **kwargs)
-        except ValidationError as e:
-            cls._reraise(e)
-
-    @classmethod
-    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
-        try:
-            return super().model_validate_json(json_data, *args, **kwargs)
+            return cls.model_validate(dict(data))
         except ValidationError as e:
             cls._reraise(e)
 
@@ -79,7 +104,7 @@ class Event(InputModel):
     type: EventType = Field(
         description="responded, resolved, paused, resumed, severity_changed, reopened, updated"
     )
-    at: datetime = Field(description="When it happened (aware; ISO 8601 with an offset in JSON)")
+    at: Instant = Field(description="When it happened (aware; ISO 8601 with an offset in JSON)")
     severity: str | None = Field(None, description="The new severity (severity_changed only)")
     note: str | None = Field(None, description="Free text, carried through")
 
@@ -92,11 +117,6 @@ class Event(InputModel):
                 raise UnknownNameError("event type", v, [t.value for t in EventType])
             return key
         return v
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, v: datetime) -> datetime:
-        return ensure_aware(v, "event time")
 
     @model_validator(mode="after")
     def _severity(self) -> Event:
@@ -120,15 +140,10 @@ class Ticket(InputModel):
 
     plan: str
     severity: str
-    opened_at: datetime
+    opened_at: Instant
     events: tuple[Event, ...] = ()
     pause_windows: tuple[PauseWindowSpec, ...] = ()
     id: str | int | None = None
     subject: str | None = None
     customer: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, description="Other fields, carried through")
-
-    @field_validator("opened_at")
-    @classmethod
-    def _aware(cls, v: datetime) -> datetime:
-        return ensure_aware(v, "opened_at")

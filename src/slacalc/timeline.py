@@ -310,6 +310,20 @@ class Timeline:
                 return idx.bounds[i]
             idx = self._grow(idx, x, 1, forward=True)
 
+    def next_close(self, x: int) -> int:
+        """The end of the open stretch holding ``x``, or of the next one when ``x`` is closed."""
+        if self.always:
+            self._beyond(x, True)
+        idx = self.index_for(x, x)
+        while True:
+            bounds = idx.bounds
+            i = bisect_right(bounds, x)
+            j = i if i & 1 else i + 1  # the end of the interval holding x, or of the next one
+            # An end at the index's edge may run on into an interval the index does not hold.
+            if j < len(bounds) and bounds[j] < idx.hi:
+                return bounds[j]
+            idx = self._grow(idx, x, 1, forward=True)
+
     def intervals(self, a: int, b: int) -> Iterator[tuple[int, int]]:
         """Open intervals clipped to ``[a, b)``, in order."""
         if b <= a:
