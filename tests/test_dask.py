@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from slacalc.frame import frame_meta, output_columns
-from slacalc.loading import load_policy
+from slacalc import load_policy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tickets.csv"
 AT = datetime(2027, 1, 15, tzinfo=UTC)

@@ -13,8 +13,8 @@ import pytest
 from evaluation_helpers import bundled, events, make_policy, z
 
 from slacalc.errors import UnknownNameError
-from slacalc.evaluation import MetricResult, Ticket, evaluate
-from slacalc.policy import TargetKind
+from slacalc import MetricResult, Ticket, evaluate
+from slacalc import TargetKind
 
 FIELDS = list(MetricResult.model_fields)
 

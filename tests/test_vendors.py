@@ -13,7 +13,7 @@ import pytest
 
 from slacalc import Calendar, Policy, TargetKind, bundled_policies, load_policy
 from slacalc.checks import check_policy
-from slacalc.policy import NextOpen
+from slacalc.targets import NextOpen
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "vendors.md"

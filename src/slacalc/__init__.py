@@ -20,11 +20,14 @@ from .errors import (
     TicketError,
     UnknownNameError,
 )
-from .evaluation import Evaluation, Event, EventType, MetricResult, State, Ticket, evaluate
-from .loading import bundled_policies, load_policies, load_policy, load_yaml_text
-from .policy import Policy
+from .evaluation import evaluate
+from .facade import Policy, load_policies, load_policy
+from .loading import bundled_policies, load_yaml_text
+from .results import Evaluation, MetricResult
+from .states import State
 from .targets import MetricSpec, Target, TargetKind
 from .terms import Entitlement, IntakeReport, Plan, Severity
+from .tickets import Event, EventType, Ticket
 
 __all__ = [
     "AvailabilityError",

@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import AvailabilityError, SlacalcError
-from .evaluation import InputModel, fmt_td
 from .instants import ensure_aware, from_us, to_us
 from .names import normalise
 from .pausing import Window, merge
 from .policy import Policy
+from .results import fmt_td
 from .terms import AvailabilitySpec
+from .tickets import InputModel
 
 __all__ = [
     "AvailabilityReport",

@@ -23,7 +23,8 @@ __all__ = ["build_parser", "main"]
 
 def cmd_policies(args: argparse.Namespace) -> int:
     """List the bundled policies."""
-    from .loading import bundled_policies, load_policy
+    from .facade import load_policy
+    from .loading import bundled_policies
 
     ids = bundled_policies()
     width = max(map(len, ids), default=0)
@@ -36,7 +37,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 def cmd_due(args: argparse.Namespace) -> int:
     """Print when a target falls due."""
-    from .loading import load_policy
+    from .facade import load_policy
     from .targets import TargetKind
 
     policy = load_policy(args.policy)

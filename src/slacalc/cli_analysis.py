@@ -195,7 +195,7 @@ def _progress(total: int, out: TextIO | None = None) -> Callable[[int], None]:
 
 
 def _fmt_td(v: Any) -> str:
-    from .evaluation import fmt_td
+    from .results import fmt_td
 
     pd = _pandas()
     if v is None or pd.isna(v):
@@ -214,7 +214,7 @@ def _fmt_time(v: Any) -> str:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate every ticket of a file and print one row per ticket."""
-    from .loading import load_policy
+    from .facade import load_policy
 
     policy = load_policy(args.policy)
     out = _evaluate(policy, read_tickets(args.tickets), args)
@@ -270,7 +270,7 @@ def _emit(
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compliance by plan (or --by) for a file of tickets; optionally the charts."""
-    from .loading import load_policy
+    from .facade import load_policy
     from .report import compliance
 
     policy = load_policy(args.policy)

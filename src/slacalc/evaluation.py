@@ -10,7 +10,7 @@ integer number of microseconds since the epoch, so answers are exact; instants g
 the ticket's own time zone.
 
 The input models live in ``slacalc.tickets``, the states in ``slacalc.states`` and the
-results in ``slacalc.results``; their names are importable from here as well.
+results in ``slacalc.results``. ``slacalc.frame`` answers whole tables with the same rules.
 """
 
 from __future__ import annotations
@@ -23,26 +23,13 @@ from typing import Any
 from . import _explain as say
 from . import pausing
 from .errors import TicketError
-from .instants import ensure_aware, from_us, to_us
-from .policy import Policy, ResolvedTarget, resolve
-from .policy import _cache as policy_cache
-from .results import Evaluation as Evaluation
-from .results import MetricResult as MetricResult
-from .results import Step as Step
-from .results import Trail
-from .results import describe_clock as describe_clock
-from .results import fmt_td as fmt_td
-from .results import fmt_time as fmt_time
-from .states import STATE_ORDER as STATE_ORDER
-from .states import State as State
-from .states import state_for as state_for
+from .instants import from_us, parse_instant, to_us
+from .policy import Policy, ResolvedTarget, cache_of, resolve
+from .results import Evaluation, MetricResult, Trail
+from .states import State, state_for
 from .targets import MetricSpec, TargetKind
 from .terms import PauseWindowSpec
-from .tickets import Event as Event
-from .tickets import EventType as EventType
-from .tickets import InputModel as InputModel
-from .tickets import Ticket as Ticket
-from .tickets import reraise as reraise
+from .tickets import Event, EventType, Ticket
 
 __all__ = ["evaluate"]
 
@@ -70,9 +57,6 @@ class _History:
     paused_since: int | None = None
     changes: list[tuple[int, str]] = field(default_factory=list)
 
-    def times(self, kind: EventType) -> list[int]:
-        return [t for t, e in self.events if e.type is kind]
-
     def severity_at(self, t: int) -> str:
         sev = self.severity0
         for tc, s in self.changes:
@@ -80,9 +64,6 @@ class _History:
                 break
             sev = s
         return sev
-
-    def out(self, us: int) -> datetime:
-        return from_us(us, self.tz)
 
 
 def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
@@ -99,6 +80,8 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
     paused_since: int | None = None
     resolved = False
     for t, _, e in order:  # the whole history must make sense, even past ``at``
+        if not isinstance(e.type, EventType) and e.type not in policy.events:
+            policy.event_type(e.type)  # raises UnknownNameError listing the valid types
         if t < opened:
             raise TicketError(
                 f"{e.type} at {e.at.isoformat()} is before the ticket was opened "
@@ -153,15 +136,50 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
     return hist
 
 
-def _metric_facts(policy: Policy) -> dict[str, tuple[MetricSpec, str]]:
-    """Each metric's definition and stop event, looked up once per policy."""
-    cache = policy_cache(policy)
+_Facts = tuple[MetricSpec, tuple[str, ...], bool]
+
+
+def _metric_facts(policy: Policy) -> dict[str, _Facts]:
+    """Each metric's definition, stop events and whether a reopen restarts it, once per policy."""
+    cache = cache_of(policy)
     try:
-        facts: dict[str, tuple[MetricSpec, str]] = cache["evaluation.metrics"]
+        facts: dict[str, _Facts] = cache["evaluation.metrics"]
     except KeyError:
-        facts = {m: (spec, policy.stop_event(m)) for m, spec in policy.metrics.items()}
+        facts = {}
+        for m, spec in policy.metrics.items():
+            stops = policy.stop_events(m)
+            facts[m] = (spec, stops, reopens(stops))
         cache["evaluation.metrics"] = facts
     return facts
+
+
+def reopens(stop_events: tuple[str, ...]) -> bool:
+    """A reopen restarts a metric stopped only by ``resolved`` (the resolution clock).
+
+    Its clock does not count from the resolution to the reopen; any other metric, once
+    stopped, stays stopped.
+    """
+    return stop_events == (EventType.RESOLVED,)
+
+
+def first_stop(
+    events: Iterable[tuple[int, str]], stop_events: tuple[str, ...], reopenable: bool
+) -> tuple[int | None, str | None, list[pausing.Window]]:
+    """``(stop, its type, gaps)`` from time-ordered ``(instant, type)`` events.
+
+    The stop is the earliest event of a stop type; for a metric that ``reopens``, a
+    ``reopened`` clears it and the resolved -> reopened span becomes a gap in its clock.
+    """
+    stopped: int | None = None
+    kind: str | None = None
+    gaps: list[pausing.Window] = []
+    for t, typ in events:
+        if stopped is None and typ in stop_events:
+            stopped, kind = t, typ
+        elif reopenable and stopped is not None and typ == EventType.REOPENED:
+            gaps.append((stopped, t))
+            stopped = kind = None
+    return stopped, kind, gaps
 
 
 # ---- one metric ---------------------------------------------------------------------------------
@@ -187,7 +205,8 @@ class _Metric:
         self.policy = policy
         self.hist = hist
         self.metric = metric
-        self.spec, self.stop_type = _metric_facts(policy)[metric]
+        self.spec, self.stop_types, self.reopenable = _metric_facts(policy)[metric]
+        self.stop_kind: str | None = None
         self.trail = Trail(hist.tz)
         self.pausable = self.spec.pausable
         specs = (*policy.pause_windows, *ticket.pause_windows) if self.pausable else ()
@@ -200,15 +219,9 @@ class _Metric:
 
     # -- events
     def _find_stop(self) -> None:
-        reopenable = self.stop_type == EventType.RESOLVED
-        stopped: int | None = None
-        for t, e in self.hist.events:
-            if e.type == self.stop_type and stopped is None:
-                stopped = t
-            elif e.type is EventType.REOPENED and reopenable and stopped is not None:
-                self.gaps.append((stopped, t))
-                stopped = None
-        self.stop = stopped
+        self.stop, self.stop_kind, self.gaps = first_stop(
+            ((t, e.type) for t, e in self.hist.events), self.stop_types, self.reopenable
+        )
 
     def windows(self, lo: int) -> Iterator[pausing.Window]:
         streams: list[Iterable[pausing.Window]] = [
@@ -379,7 +392,7 @@ class _Metric:
             say.state,
             hist.tz,
             state,
-            str(self.stop_type),
+            self.stop_kind or " or ".join(self.stop_types),
             stop,
             c.due,
             c.need,
@@ -429,13 +442,11 @@ class _Metric:
             elif e.type is EventType.REOPENED:
                 resolved = None
         end = hist.at if resolved is None else resolved
-        kinds = {EventType.UPDATED, EventType.RESPONDED}
-        if self.stop_type in EventType._value2member_map_:
-            kinds.add(EventType(self.stop_type))
+        kinds = cadence_beats(self.stop_types)
         beats = [t for t, e in hist.events if e.type in kinds and t <= end]
         anchors = [hist.opened, *beats]
         late: list[tuple[int, int]] = []
-        self.stop = None
+        self.stop = self.stop_kind = None
         c, changes = self.retarget(
             hist.opened, beats[0] if beats else end, anchor_name="ticket was opened"
         )
@@ -469,20 +480,31 @@ class _Metric:
         return self._result(c, stop, late=tuple(late))
 
 
+def cadence_beats(stop_events: tuple[str, ...]) -> frozenset[str]:
+    """The events that start a cadence's next cycle: updates, responses and its stop events.
+
+    The final resolution (``resolved`` not followed by ``reopened``) ends the cadence.
+    """
+    return frozenset({EventType.UPDATED, EventType.RESPONDED, *stop_events}) - {
+        EventType.RESOLVED
+    }
+
+
 # ---- entry point ---------------------------------------------------------------------------------
 def evaluate(
-    policy: Policy, ticket: Ticket | Mapping[str, Any], at: datetime | None = None
+    policy: Policy, ticket: Ticket | Mapping[str, Any], at: datetime | str | None = None
 ) -> Evaluation:
     """Where each metric of ``policy`` stands for ``ticket`` at ``at`` (default: now, UTC).
 
-    Events after ``at`` are ignored (but the whole history must be consistent). Events out
-    of order are sorted by time; equal times keep their given order.
+    ``at`` is an aware datetime or an ISO 8601 string with an offset. Events after ``at``
+    are ignored (but the whole history must be consistent). Events out of order are sorted
+    by time; equal times keep their given order.
     """
     if not isinstance(ticket, Ticket):
         if not isinstance(ticket, Mapping):
             raise TypeError(f"ticket must be a Ticket or a mapping, not {type(ticket).__name__}")
         ticket = Ticket.model_validate(dict(ticket))
-    at = datetime.now(UTC) if at is None else ensure_aware(at, "at")
+    at = datetime.now(UTC) if at is None else parse_instant(at, "at")
     hist = _history(policy, ticket, at)
     results = {m: _Metric(policy, hist, ticket, m).evaluate() for m in policy.metrics}
     return Evaluation(
@@ -493,11 +515,3 @@ def evaluate(
         severity=hist.severity_at(hist.at),
         results=results,
     )
-
-
-def evaluate_many(
-    policy: Policy, tickets: Iterable[Ticket | Mapping[str, Any]], at: datetime | None = None
-) -> list[Evaluation]:
-    """``evaluate`` for each ticket, at one shared instant."""
-    at = datetime.now(UTC) if at is None else ensure_aware(at, "at")
-    return [evaluate(policy, t, at) for t in tickets]

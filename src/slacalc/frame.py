@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import pausing
 from .errors import NaiveDatetimeError, TicketError, UnknownNameError
-from .instants import ensure_aware, to_us
+from .instants import ensure_aware, to_us, zone_named
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -121,6 +121,7 @@ class FrameError(TicketError):
 def evaluate_frame(
     policy: Policy,
     df: pd.DataFrame,
+    events: pd.DataFrame | None = None,
     at: datetime | str | None = None,
     errors: Literal["raise", "mark"] = "raise",
     tz: str | None = None,
@@ -269,9 +270,7 @@ class _Problems:
 def _zone(tz: str | None) -> ZoneInfo | None:
     if tz is None:
         return None
-    from .calendar import Calendar
-
-    return ZoneInfo(Calendar._known_zone(tz))
+    return zone_named(tz)
 
 
 def _at_us(at: datetime | str | None, zone: ZoneInfo | None) -> int:

@@ -16,7 +16,7 @@ the earliest instant where counted time since ``s`` reaches ``T``.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, timedelta
 
 from dateutil.rrule import rrulestr
@@ -31,7 +31,6 @@ __all__ = [
     "Window",
     "counted",
     "due",
-    "event_windows",
     "expand",
     "merge",
     "paused_inside",
@@ -161,8 +160,3 @@ def paused_inside(x: int, windows: Iterable[Window]) -> bool:
         if s <= x < e:
             return True
     return False
-
-
-def event_windows(pairs: Sequence[tuple[int, int | None]], at: int) -> list[Window]:
-    """Windows from ``paused``/``resumed`` pairs; an open pause runs to ``at``."""
-    return [(s, at if e is None else e) for s, e in pairs]

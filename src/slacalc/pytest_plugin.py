@@ -86,7 +86,7 @@ class PolicyFile(pytest.File):
     """A policy YAML file: one item per example."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .loading import load_policy
+        from .facade import load_policy
 
         try:
             policy = load_policy(self.path)

@@ -27,7 +27,6 @@ from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from .errors import UnknownNameError
 from .instants import from_us
-from .policy import Policy
 from .states import State
 from .targets import ALWAYS, Target
 
@@ -334,13 +333,8 @@ def fmt_time(t: datetime) -> str:
     return f"{t.strftime(fmt)} {name}"
 
 
-def describe_clock(policy: Policy, name: str) -> str:
-    """``business (mon-fri 09:00-18:00, time zone GMT)`` or ``always (24x7)``."""
-    return describe_calendar(name, policy.clock(name))
-
-
 def describe_calendar(name: str, cal: Calendar) -> str:
-    """``describe_clock`` for a calendar already looked up."""
+    """``business (mon-fri 09:00-18:00, time zone GMT)`` or ``always (24x7, wall-clock time)``."""
     if name == ALWAYS:
         return "always (24x7, wall-clock time)"
     hours = "; ".join(f"{k} {', '.join(v) or 'closed'}" for k, v in cal.hours.items())

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ._frozen import Frozen
-from .calendar import Calendar
+from .instants import zone_named
 from .durations import Duration
 
 __all__ = [
@@ -191,7 +191,8 @@ class AvailabilitySpec(Frozen):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
-        return Calendar._known_zone(v)
+        zone_named(v)
+        return v
 
 
 class PauseWindowSpec(Frozen):

@@ -217,12 +217,6 @@ class Timeline:
         return _Index(lo, hi, bounds, cum, first_year, last_year)
 
     # ---- questions (microseconds in, microseconds out) ------------------------------
-    def cum(self, idx: _Index, x: int) -> int:
-        i = bisect_right(idx.bounds, x)
-        if i & 1:
-            return idx.cum[i >> 1] + x - idx.bounds[i - 1]
-        return idx.cum[i >> 1]
-
     def elapsed(self, a: int, b: int) -> int:
         """Open microseconds in ``[a, b)``; negative when ``b < a``."""
         if self.always:
