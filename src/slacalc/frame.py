@@ -240,9 +240,13 @@ def evaluate_frame(
         out["problem"] = problems.reasons()
         if hist.event_problems:
             out.attrs["event_problems"] = list(hist.event_problems)
+    added: dict[str, Any] = {}
     for metric, res in results.items():
-        _write(out, metric, res.spread(n, ok, invalid), out_tz)
-    return out
+        added.update(_columns(metric, res.spread(n, ok, invalid), out.index, out_tz))
+    columns = pd.DataFrame(added, index=out.index)
+    joined = pd.concat([out, columns], axis=1)
+    joined.attrs = dict(out.attrs)
+    return joined
 
 
 def output_columns(policy: Policy) -> list[str]:
@@ -516,7 +520,8 @@ class _Histories:
         ev_msgs: list[tuple[int, str]] = []
         if events is not None:
             ev_labels = events.index
-            row, typ, t, sev, ev_found = _read_events(policy, df, events, types, sev_ids, zone)
+            ev_row, repeated, ids = _event_rows(df, events)
+            row, typ, t, sev, ev_found = _read_events(policy, events, ev_row, types, sev_ids, zone)
             ev_bad = ev_found.mask.copy()
             ev_msgs = ev_found.each()
             keep = np.flatnonzero(~ev_bad)
@@ -573,10 +578,9 @@ class _Histories:
 
         # rows of the events table that were themselves bad
         if events is not None:
-            ev_row, repeated, ids, _, _ = _event_rows(df, events)
             problems.add(
                 repeated,
-                lambda i: f"ticket_id {ids.iloc[i]!r} is given to more than one row, so its "
+                lambda i: f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
                 "events cannot be told apart",
             )
             per_ticket: dict[int, str] = {}
@@ -665,26 +669,19 @@ def _alternation(
     flag(bad_close, lambda k: unopened)
 
 
-def _event_rows(df: pd.DataFrame, events: pd.DataFrame) -> tuple[I64, B8, Any, Any, Any]:
-    """Each event's ticket row (``-1``: unknown id), and which ticket rows repeat an id."""
+def _event_rows(df: pd.DataFrame, events: pd.DataFrame) -> tuple[I64, B8, pd.Series]:
+    """Each event's ticket row (``-1``: unknown id), which ticket rows repeat an id, the ids."""
+    _check_event_columns(df, events)
     ids = df["ticket_id"]
     repeated = np.asarray(ids.duplicated(keep=False) & ids.notna(), dtype=bool)
     first = np.flatnonzero(np.asarray(~ids.duplicated(keep="first")))
     index = pd.Index(ids.iloc[first])
     found = index.get_indexer(events["ticket_id"])
     row = np.where(found >= 0, first[np.maximum(found, 0)], -1).astype(np.int64)
-    return row, repeated, ids, index, found
+    return row, repeated, ids
 
 
-def _read_events(
-    policy: Policy,
-    df: pd.DataFrame,
-    events: pd.DataFrame,
-    types: list[str],
-    sev_ids: list[str],
-    zone: ZoneInfo | None,
-) -> tuple[I64, I64, I64, I64, _Problems]:
-    """The events table as arrays ``(ticket row, type code, time, severity code)``."""
+def _check_event_columns(df: pd.DataFrame, events: pd.DataFrame) -> None:
     lacking = [c for c in EVENT_COLUMNS if c not in events.columns]
     if lacking:
         raise TicketError(
@@ -696,12 +693,22 @@ def _read_events(
         raise TicketError(
             "the tickets table needs a ticket_id column to match the events table's ticket_id"
         )
+
+
+def _read_events(
+    policy: Policy,
+    events: pd.DataFrame,
+    row: I64,
+    types: list[str],
+    sev_ids: list[str],
+    zone: ZoneInfo | None,
+) -> tuple[I64, I64, I64, I64, _Problems]:
+    """The events table as arrays ``(ticket row, type code, time, severity code)``."""
     found = _Problems(len(events))
-    row, _, _, _, _ = _event_rows(df, events)
     tid = events["ticket_id"]
     found.add(
         np.asarray(tid.isna()) | (row < 0),
-        lambda i: f"ticket_id {tid.iloc[i]!r} is not in the tickets table",
+        lambda i: f"ticket_id {_shown(tid.iloc[i])} is not in the tickets table",
     )
 
     def event_type(name: str) -> str:
@@ -1164,6 +1171,11 @@ def _union(parts: list[Ragged], n: int) -> Ragged:
     return Ragged(start[order], end[order], _csr(rows, n))
 
 
+def _shown(value: Any) -> str:
+    """A cell as the user wrote it: ``7``, ``'T-7'`` (numpy scalars as plain Python)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _iso_us(us: int) -> str:
     return from_us(us).isoformat()
 
@@ -1172,12 +1184,13 @@ def _datetimes(us: I64, index: pd.Index, tz: Any) -> pd.Series:
     return pd.Series(us.view("M8[us]"), index=index).dt.tz_localize("UTC").dt.tz_convert(tz)
 
 
-def _write(out: pd.DataFrame, metric: str, res: _Result, tz: Any) -> None:
-    index = out.index
-    out[f"{metric}_due_at"] = _datetimes(res.due, index, tz)
-    out[f"{metric}_state"] = pd.Categorical.from_codes(res.state, dtype=STATE_DTYPE)
-    out[f"{metric}_breached"] = res.breached
-    out[f"{metric}_elapsed"] = pd.Series(res.elapsed.view("m8[us]"), index=index)
-    out[f"{metric}_remaining"] = pd.Series(res.remaining.view("m8[us]"), index=index)
-    out[f"{metric}_escalate"] = res.escalate
+def _columns(metric: str, res: _Result, index: pd.Index, tz: Any) -> dict[str, Any]:
+    return {
+        f"{metric}_due_at": _datetimes(res.due, index, tz),
+        f"{metric}_state": pd.Categorical.from_codes(res.state, dtype=STATE_DTYPE),
+        f"{metric}_breached": res.breached,
+        f"{metric}_elapsed": pd.Series(res.elapsed.view("m8[us]"), index=index),
+        f"{metric}_remaining": pd.Series(res.remaining.view("m8[us]"), index=index),
+        f"{metric}_escalate": res.escalate,
+    }
 
