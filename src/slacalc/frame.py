@@ -456,7 +456,9 @@ def _output_zone(col: pd.Series, zone: ZoneInfo | None) -> Any:
 
 def _csr(row: I64, n: int) -> I64:
     """Offsets of each row's run in ``row`` (sorted ascending), ``n + 1`` of them."""
-    offsets: I64 = np.searchsorted(row, np.arange(n + 1), side="left").astype(np.int64)
+    offsets: I64 = np.zeros(n + 1, dtype=np.int64)
+    if len(row):
+        np.cumsum(np.bincount(row, minlength=n), out=offsets[1:])
     return offsets
 
 
@@ -490,6 +492,7 @@ class _Histories:
     sev: I64
     n: int
     event_problems: list[tuple[Hashable, str]] = field(default_factory=list)
+    _pairs: dict[tuple[str, str], tuple[Ragged, I64]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -535,12 +538,12 @@ class _Histories:
         t = np.concatenate(parts_t) if parts_t else np.zeros(0, dtype=np.int64)
         sev = np.concatenate(parts_sev) if parts_sev else np.zeros(0, dtype=np.int64)
         src = np.concatenate(parts_src) if parts_src else np.zeros(0, dtype=np.int64)
-        pos = np.arange(len(row), dtype=np.int64)  # wide columns first, then the events table
-
+        # (wide columns first, then the events table: the order among equal times)
         # events of tickets whose own row is unreadable say nothing more
         usable = opened[row] != _NAT if len(row) else np.zeros(0, dtype=bool)
-        row, typ, t, sev, src, pos = (a[usable] for a in (row, typ, t, sev, src, pos))
-        order = np.lexsort((pos, t, row))
+        if not usable.all():
+            row, typ, t, sev, src = (a[usable] for a in (row, typ, t, sev, src))
+        order = _by_ticket_then_time(row, t, opened)
         row, typ, t, sev, src = (a[order] for a in (row, typ, t, sev, src))
 
         # the whole history must make sense, even past ``at`` (as in the scalar evaluation)
@@ -600,6 +603,8 @@ class _Histories:
 
     def subset(self, rows: I64) -> _Histories:
         """The histories of ``rows`` only, renumbered ``0..len(rows)-1``."""
+        if len(rows) == self.n:
+            return self
         new = np.full(self.n, -1, dtype=np.int64)
         new[rows] = np.arange(len(rows))
         keep = new[self.row] >= 0 if len(self.row) else np.zeros(0, dtype=bool)
@@ -613,8 +618,11 @@ class _Histories:
         )
 
     def of(self, *names: str) -> B8:
-        codes = [self.types.index(x) for x in names if x in self.types]
-        return np.isin(self.typ, codes)
+        """Which events are of one of these types."""
+        wanted = np.zeros(len(self.types) + 1, dtype=bool)
+        wanted[[self.types.index(x) for x in names if x in self.types]] = True
+        found: B8 = wanted[self.typ]
+        return found
 
     def first(self, mask: B8) -> I64:
         """Per ticket, the time of its first event in ``mask`` (``_NAT`` if none)."""
@@ -625,6 +633,13 @@ class _Histories:
         return out
 
     def pairs(self, open_code: str, close_code: str, at_us: int) -> tuple[Ragged, I64]:
+        key = (open_code, close_code)
+        got = self._pairs.get(key)
+        if got is None:
+            got = self._pairs[key] = self._pairs_of(open_code, close_code)
+        return got
+
+    def _pairs_of(self, open_code: str, close_code: str) -> tuple[Ragged, I64]:
         """Windows from alternating open/close events (validated), and each ticket's open one.
 
         ``(windows, still_open)``: closed windows ``[open, close)``, and the time of an
@@ -646,6 +661,34 @@ class _Histories:
         """``(times, severity codes, offsets)`` of the events in ``mask``, per ticket."""
         rows = self.row[mask]
         return self.t[mask], self.sev[mask], _csr(rows, self.n)
+
+
+def _by_ticket_then_time(row: I64, t: I64, opened: I64) -> I64:
+    """The order by (ticket row, time), equal keys in their given order (stable).
+
+    Rows arrive in sorted runs (one per column or table), so a stable sort by row is
+    nearly free; within a ticket, events are ordered by their time since the opening,
+    folded into one integer key when it fits (else a lexsort).
+    """
+    if not len(row):
+        return np.zeros(0, dtype=np.int64)
+    by_row = np.argsort(row, kind="stable")
+    r, since = row[by_row], t[by_row] - opened[row[by_row]]
+    lo, hi = int(since.min()), int(since.max())
+    span = hi - lo + 1
+    if span * (int(r.max()) + 1) < 2**62:
+        key = r * span + (since - lo)
+        found: I64 = by_row[np.argsort(key, kind="stable")]
+        return found
+    return by_row[np.lexsort((since, r))]
+
+
+def _by_ticket_then_start(row: I64, start: I64, end: I64, opened: I64) -> I64:
+    """Windows ordered by (ticket row, start, end)."""
+    order = _by_ticket_then_time(row, end, opened)
+    again = _by_ticket_then_time(row[order], start[order], opened)
+    found: I64 = order[again]
+    return found
 
 
 def _alternation(
@@ -711,19 +754,11 @@ def _read_events(
         lambda i: f"ticket_id {_shown(tid.iloc[i])} is not in the tickets table",
     )
 
-    def event_type(name: str) -> str:
-        return policy.event_type(name)
-
-    typ = _resolve_into(events["type"], event_type, "type", found, [])
-    # codes into ``types``: resolve gave codes into its own list; map by name
-    names, uniques = pd.factorize(events["type"], use_na_sentinel=True)
-    to_type = np.full(len(uniques) + 1, -1, dtype=np.int64)
-    for j, value in enumerate(uniques):
-        try:
-            to_type[j] = types.index(policy.event_type(str(value)))
-        except UnknownNameError:
-            continue
-    typ = to_type[np.asarray(names, dtype=np.int64)]
+    # codes into ``types`` (the policy's event types, in order)
+    resolved = list(types)
+    everywhere = np.ones(len(events), dtype=bool)
+    typ = _resolve_into(events["type"], policy.event_type, "type", found, resolved, present=everywhere)
+    assert resolved == types  # every valid name resolves to one of the policy's types
     t = _instants(events["at"], "at", zone, found, required=True)
     is_change = typ == types.index(EventType.SEVERITY_CHANGED)
     if "severity" in events.columns:
@@ -825,20 +860,22 @@ class _Targets:
     sev_ids: list[str]
     clock_names: list[str] = field(default_factory=list)
     start_names: list[str] = field(default_factory=list)
-    kind: dict[int, tuple[int, int, int, int, bool]] = field(default_factory=dict)
+    table: I64 | None = None
+    filled: B8 | None = None
 
     def arrays(self, codes: I64) -> tuple[I64, I64, I64, I64, B8]:
         """``(kind, within_us, clock, start rule, escalation eligible)`` per code."""
         nsev = max(len(self.sev_ids), 1)
-        uniq = np.unique(codes)
-        table = np.zeros((len(uniq), 5), dtype=np.int64)
-        for j, code in enumerate(uniq.tolist()):
-            got = self.kind.get(code)
-            if got is None:
-                got = self.kind[code] = self._one(self.plan_ids[code // nsev], self.sev_ids[code % nsev])
-            table[j] = got
-        where = np.searchsorted(uniq, codes)
-        rows = table[where]
+        size = len(self.plan_ids) * nsev
+        if self.table is None or len(self.table) < size:
+            self.table = np.zeros((size, 5), dtype=np.int64)
+            self.filled = np.zeros(size, dtype=bool)
+        assert self.filled is not None
+        present = np.bincount(codes, minlength=size) > 0 if len(codes) else self.filled
+        for code in np.flatnonzero(present & ~self.filled).tolist():
+            self.table[code] = self._one(self.plan_ids[code // nsev], self.sev_ids[code % nsev])
+            self.filled[code] = True
+        rows = self.table[codes]
         return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4].astype(bool)
 
     def _one(self, plan: str, sev: str) -> tuple[int, int, int, int, bool]:
@@ -1042,11 +1079,11 @@ class _Engine:
         gaps, final_resolution = hist.pairs(EventType.RESOLVED, EventType.REOPENED, at)
         parts = []
         if pausable:
-            pauses = _close(pauses, open_pause, at)
+            pauses = _close(pauses, open_pause, at, self.opened)
             parts.append(pauses)
         if reopenable:
             parts.append(gaps)
-        windows = _union(parts, n) if parts else None
+        windows = _union(parts, n, self.opened) if parts else None
         if windows is not None and not windows.count.any():
             windows = None
         changes = hist.ragged(hist.of(EventType.SEVERITY_CHANGED))
@@ -1150,25 +1187,26 @@ def _pick(values: I64, idx: I64, where: B8, otherwise: I64) -> I64:
     return out
 
 
-def _close(windows: Ragged, still_open: I64, at_us: int) -> Ragged:
+def _close(windows: Ragged, still_open: I64, at_us: int, opened: I64) -> Ragged:
     """``windows`` plus each ticket's still-open window, run to ``at``."""
     rows = np.flatnonzero(still_open != _NAT)
     if not len(rows):
         return windows
-    extra = Ragged(still_open[rows], np.full(len(rows), at_us, dtype=np.int64), _csr(rows, len(still_open)))
-    return _union([windows, extra], len(still_open))
+    n = len(still_open)
+    extra = Ragged(still_open[rows], np.full(len(rows), at_us, dtype=np.int64), _csr(rows, n))
+    return _union([windows, extra], n, opened)
 
 
-def _union(parts: list[Ragged], n: int) -> Ragged:
+def _union(parts: list[Ragged], n: int, opened: I64) -> Ragged:
     """Several per-ticket window lists as one, each ticket's sorted by start."""
+    parts = [p for p in parts if len(p.start)] or parts[:1]
     if len(parts) == 1:
         return parts[0]
     rows = np.concatenate([np.repeat(np.arange(n), p.count) for p in parts])
     start = np.concatenate([p.start for p in parts])
     end = np.concatenate([p.end for p in parts])
-    order = np.lexsort((end, start, rows))
-    rows = rows[order]
-    return Ragged(start[order], end[order], _csr(rows, n))
+    order = _by_ticket_then_start(rows, start, end, opened)
+    return Ragged(start[order], end[order], _csr(rows[order], n))
 
 
 def _shown(value: Any) -> str:
