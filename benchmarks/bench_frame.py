@@ -29,8 +29,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from slacalc import Event, Ticket
-from slacalc import load_policy
+from slacalc import Event, Ticket, load_policy
 
 AT = datetime(2027, 1, 15, tzinfo=UTC)
 

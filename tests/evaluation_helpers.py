@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from slacalc import Event
-from slacalc import Policy
+from slacalc import Event, Policy
 
 HERE = Path(__file__).parent
 H = timedelta(hours=1)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
-
-np = pytest.importorskip("numpy")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,13 +38,19 @@ lengths = st.integers(0, 30 * DAY)
 
 
 @settings(max_examples=60, deadline=None)
-@given(xs=st.lists(instants, min_size=1, max_size=40), ds=st.lists(lengths, min_size=40, max_size=40))
+@given(
+    xs=st.lists(instants, min_size=1, max_size=40), ds=st.lists(lengths, min_size=40, max_size=40)
+)
 def test_timeline_array_forms_equal_the_scalar_forms(xs, ds):
     x = np.array(xs, dtype=np.int64)
     d = np.array(ds[: len(xs)], dtype=np.int64)
-    assert TL.add_array(x, d).tolist() == [TL.add(a, b) for a, b in zip(xs, d.tolist(), strict=True)]
+    assert TL.add_array(x, d).tolist() == [
+        TL.add(a, b) for a, b in zip(xs, d.tolist(), strict=True)
+    ]
     y = x + d
-    assert TL.elapsed_array(x, y).tolist() == [TL.elapsed(a, b) for a, b in zip(xs, y.tolist(), strict=True)]
+    assert TL.elapsed_array(x, y).tolist() == [
+        TL.elapsed(a, b) for a, b in zip(xs, y.tolist(), strict=True)
+    ]
     assert TL.next_open_array(x).tolist() == [TL.next_open(a) for a in xs]
     assert TL.is_open_array(x).tolist() == [TL.is_open(a) for a in xs]
 
@@ -81,7 +86,7 @@ def _transition_walls(zone: ZoneInfo, years: range) -> list[datetime]:
 def test_wall_time_array_form_follows_the_gap_and_fold_rule(name):
     zone = ZoneInfo(name)
     years = range(2011, 2013) if name == "Pacific/Apia" else range(2025, 2027)
-    walls = _transition_walls(zone, years) + [datetime(2026, 6, 15, 10, 30, 15, 250)]
+    walls = [*_transition_walls(zone, years), datetime(2026, 6, 15, 10, 30, 15, 250)]
     epoch = datetime(1970, 1, 1)
     raw = np.array([(w - epoch) // timedelta(microseconds=1) for w in walls], dtype=np.int64)
     assert wall_to_us_array(zone, raw).tolist() == [wall_to_us(zone, w) for w in walls]
@@ -101,7 +106,9 @@ windows_st = st.lists(st.tuples(instants, st.integers(1, 5 * DAY)), max_size=5)
 
 @settings(max_examples=60, deadline=None)
 @given(
-    rows=st.lists(st.tuples(instants, lengths, windows_st, st.integers(0, 40 * DAY)), min_size=1, max_size=12)
+    rows=st.lists(
+        st.tuples(instants, lengths, windows_st, st.integers(0, 40 * DAY)), min_size=1, max_size=12
+    )
 )
 def test_due_and_counted_array_forms_equal_the_scalar_forms(rows):
     starts, needs, ws, we, offsets, ends = [], [], [], [], [0], []
@@ -138,8 +145,14 @@ def test_due_and_counted_array_forms_equal_the_scalar_forms(rows):
 )
 def test_state_codes_equal_state_for(kind, target, elapsed, due_at, stop, at, paused, fraction):
     scalar = state_for(
-        kind=kind, target_us=target, elapsed_us=elapsed, due_us=due_at, stop_us=stop,
-        at_us=at, paused=paused, warning_fraction=fraction,
+        kind=kind,
+        target_us=target,
+        elapsed_us=elapsed,
+        due_us=due_at,
+        stop_us=stop,
+        at_us=at,
+        paused=paused,
+        warning_fraction=fraction,
     )
     one = lambda v, dt=np.int64: np.array([v], dtype=dt)  # noqa: E731
     code = state_codes(

@@ -8,16 +8,17 @@ import pytest
 from evaluation_helpers import H, M, bundled, events, make_policy, z
 
 from slacalc import (
+    Event,
     NaiveDatetimeError,
     SlacalcError,
     State,
+    TargetKind,
     Ticket,
     TicketError,
     UnknownNameError,
+    evaluate,
 )
-from slacalc import Event, evaluate
 from slacalc.states import state_for
-from slacalc import TargetKind
 
 HELPDESK = make_policy("helpdesk")
 

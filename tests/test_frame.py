@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from frame_support import mismatches, synthetic_policy
 
-from slacalc import Calendar, NaiveDatetimeError, SlacalcError
+from slacalc import Calendar, NaiveDatetimeError, SlacalcError, load_policy
 from slacalc.frame import STATES, FrameError, evaluate_frame, frame_meta, output_columns
-from slacalc import load_policy
 
 AT = datetime(2026, 11, 23, 11, 45, tzinfo=UTC)
 

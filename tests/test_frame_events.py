@@ -93,7 +93,9 @@ def as_tables(tickets: list[Ticket], shuffle=None) -> tuple[pd.DataFrame, pd.Dat
     return tdf, edf
 
 
-def differences(policy: Policy, tickets: list[Ticket], at: datetime, out: pd.DataFrame) -> list[str]:
+def differences(
+    policy: Policy, tickets: list[Ticket], at: datetime, out: pd.DataFrame
+) -> list[str]:
     bad = []
     for i, ticket in enumerate(tickets):
         row = out.iloc[i]
@@ -164,7 +166,12 @@ def z(s: str) -> datetime:
 
 
 def one(events, **ticket):
-    base = {"ticket_id": [1], "plan": ["gold"], "severity": ["sev2"], "opened_at": ["2026-11-20T16:30Z"]}
+    base = {
+        "ticket_id": [1],
+        "plan": ["gold"],
+        "severity": ["sev2"],
+        "opened_at": ["2026-11-20T16:30Z"],
+    }
     base.update({k: [v] for k, v in ticket.items()})
     return pd.DataFrame(base), pd.DataFrame(events, columns=["ticket_id", "type", "at", "severity"])
 
@@ -178,7 +185,9 @@ def test_pause_moves_the_resolution_due_time():
             (1, "paused", "2026-11-24T10:00Z", None),
             (1, "resumed", "2026-11-25T12:00Z", None),
         ],
-        plan="standard", severity="p2", opened_at="2026-11-23T09:00Z",
+        plan="standard",
+        severity="p2",
+        opened_at="2026-11-23T09:00Z",
     )
     row = INTEGRATO.evaluate_frame(t, events=e, at="2026-11-26T12:00Z").iloc[0]
     assert row["resolution_due_at"] == pd.Timestamp("2026-12-01T11:00Z")
@@ -187,8 +196,12 @@ def test_pause_moves_the_resolution_due_time():
 
 
 def test_still_paused_at_at_is_paused():
-    t, e = one([(1, "paused", "2026-11-23T10:00Z", None)], plan="standard", severity="p2",
-               opened_at="2026-11-23T09:00Z")
+    t, e = one(
+        [(1, "paused", "2026-11-23T10:00Z", None)],
+        plan="standard",
+        severity="p2",
+        opened_at="2026-11-23T09:00Z",
+    )
     row = INTEGRATO.evaluate_frame(t, events=e, at="2026-11-24T12:00Z").iloc[0]
     assert row["resolution_state"] == "paused"
     assert row["resolution_elapsed"] == pd.Timedelta(hours=1)
@@ -208,18 +221,20 @@ def test_resolution_answers_the_response():
     assert row["response_state"] == "met"
     assert row["response_elapsed"] == pd.Timedelta(hours=3, minutes=30)
     t, e = one([(1, "resolved", "2026-11-23T12:00Z", None)])
-    assert PASSKIT.evaluate_frame(t, events=e, at="2027-05-01T00:00Z").iloc[0][
-        "response_state"
-    ] == "missed"
+    assert (
+        PASSKIT.evaluate_frame(t, events=e, at="2027-05-01T00:00Z").iloc[0]["response_state"]
+        == "missed"
+    )
 
 
 def test_earliest_response_counts_whatever_the_listing_order():
     t, e = one(
         [(1, "responded", "2026-11-23T12:00Z", None), (1, "responded", "2026-11-23T11:00Z", None)]
     )
-    assert PASSKIT.evaluate_frame(t, events=e, at="2026-11-24T00:00Z").iloc[0][
-        "response_state"
-    ] == "met"
+    assert (
+        PASSKIT.evaluate_frame(t, events=e, at="2026-11-24T00:00Z").iloc[0]["response_state"]
+        == "met"
+    )
 
 
 def test_wide_columns_and_events_table_together():
@@ -230,15 +245,32 @@ def test_wide_columns_and_events_table_together():
 
 def test_bad_event_rows_are_named_by_their_row():
     tickets = pd.DataFrame(
-        {"ticket_id": [1, 2, 3, 4], "plan": ["gold"] * 4, "severity": ["sev2"] * 4,
-         "opened_at": ["2026-11-20T16:30Z"] * 4}
+        {
+            "ticket_id": [1, 2, 3, 4],
+            "plan": ["gold"] * 4,
+            "severity": ["sev2"] * 4,
+            "opened_at": ["2026-11-20T16:30Z"] * 4,
+        }
     )
     events = pd.DataFrame(
         {
             "ticket_id": [1, 2, 9, 3, 4, 4],
-            "type": ["resumed", "escalated", "responded", "responded", "severity_changed", "paused"],
-            "at": ["2026-11-21T00:00Z", "2026-11-21T00:00Z", "2026-11-21T00:00Z",
-                   "2026-11-21T00:00", "2026-11-21T00:00Z", "2026-11-19T00:00Z"],
+            "type": [
+                "resumed",
+                "escalated",
+                "responded",
+                "responded",
+                "severity_changed",
+                "paused",
+            ],
+            "at": [
+                "2026-11-21T00:00Z",
+                "2026-11-21T00:00Z",
+                "2026-11-21T00:00Z",
+                "2026-11-21T00:00",
+                "2026-11-21T00:00Z",
+                "2026-11-19T00:00Z",
+            ],
             "severity": [None, None, None, None, "sev7", None],
         }
     )
@@ -266,8 +298,14 @@ def test_events_table_needs_ticket_ids():
 
 
 def test_repeated_ticket_ids_are_bad_rows():
-    t = pd.DataFrame({"ticket_id": [1, 1], "plan": ["gold"] * 2, "severity": ["sev2"] * 2,
-                      "opened_at": ["2026-11-20T16:30Z"] * 2})
+    t = pd.DataFrame(
+        {
+            "ticket_id": [1, 1],
+            "plan": ["gold"] * 2,
+            "severity": ["sev2"] * 2,
+            "opened_at": ["2026-11-20T16:30Z"] * 2,
+        }
+    )
     e = pd.DataFrame({"ticket_id": [1], "type": ["responded"], "at": ["2026-11-23T11:00Z"]})
     out = PASSKIT.evaluate_frame(t, events=e, at="2026-11-24T00:00Z", errors="mark")
     assert "more than one row" in out["problem"].iloc[0]
@@ -285,22 +323,39 @@ def test_declared_event_types_work_as_events_and_columns():
         "targets": {"high": "4h", "low": "8h"},
     }
     policy = Policy.model_validate(data)
-    t = pd.DataFrame({"ticket_id": [1, 2], "plan": ["pro"] * 2, "severity": ["high"] * 2,
-                      "opened_at": ["2026-11-02T15:00Z"] * 2,
-                      "workaround_provided_at": [None, "2026-11-02T20:00Z"]})
-    e = pd.DataFrame({"ticket_id": [1], "type": ["workaround_provided"], "at": ["2026-11-02T16:00Z"]})
+    t = pd.DataFrame(
+        {
+            "ticket_id": [1, 2],
+            "plan": ["pro"] * 2,
+            "severity": ["high"] * 2,
+            "opened_at": ["2026-11-02T15:00Z"] * 2,
+            "workaround_provided_at": [None, "2026-11-02T20:00Z"],
+        }
+    )
+    e = pd.DataFrame(
+        {"ticket_id": [1], "type": ["workaround_provided"], "at": ["2026-11-02T16:00Z"]}
+    )
     out = policy.evaluate_frame(t, events=e, at="2026-11-03T00:00Z")
     assert list(out["workaround_state"]) == ["met", "missed"]
-    ticket = Ticket(plan="pro", severity="high", opened_at=z("2026-11-02T15:00"),
-                    events=[Event(type="workaround_provided", at=z("2026-11-02T16:00"))])
+    ticket = Ticket(
+        plan="pro",
+        severity="high",
+        opened_at=z("2026-11-02T15:00"),
+        events=[Event(type="workaround_provided", at=z("2026-11-02T16:00"))],
+    )
     assert policy.evaluate(ticket, at=z("2026-11-03T00:00"))["workaround"].state == "met"
     with pytest.raises(UnknownNameError, match="workaround_provided"):
         SYN.evaluate(ticket, at=z("2026-11-03T00:00"))
 
 
 def test_one_row_out_of_range_marks_that_row_only():
-    t = pd.DataFrame({"plan": ["gold", "gold"], "severity": ["sev2"] * 2,
-                      "opened_at": ["1820-01-03T00:00Z", "2026-11-20T16:30Z"]})
+    t = pd.DataFrame(
+        {
+            "plan": ["gold", "gold"],
+            "severity": ["sev2"] * 2,
+            "opened_at": ["1820-01-03T00:00Z", "2026-11-20T16:30Z"],
+        }
+    )
     out = PASSKIT.evaluate_frame(t, at="2026-12-04T00:00Z", errors="mark")
     assert list(out["response_state"]) == ["invalid", "breached"]
     assert "200 years" in out["problem"].iloc[0]

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import loading
 from . import policy as model
-from .availability import AvailabilityReport, AvailabilitySummary, Outage
+from .availability import AvailabilityReport, AvailabilitySummary, Outage, monthly_report
 from .availability import availability_report as _availability_report
-from .availability import monthly_report
 from .evaluation import evaluate as _evaluate
 from .results import Evaluation
 from .tickets import Ticket

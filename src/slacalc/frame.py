@@ -209,9 +209,7 @@ def evaluate_frame(
         col = f"{typ}_at"
         if col in df.columns:
             wide[col] = _instants(df[col], col, zone, problems, required=False)
-    hist = _Histories.build(
-        policy, df, events, wide, types, sev_ids, opened, at_us, zone, problems
-    )
+    hist = _Histories.build(policy, df, events, wide, types, sev_ids, opened, at_us, zone, problems)
 
     invalid = problems.mask
     if errors == "raise" and (invalid.any() or hist.event_problems):
@@ -555,11 +553,20 @@ class _Histories:
 
         flag(t < opened[row], lambda k: f"{types[typ[k]]} is before opened_at")
         _alternation(
-            flag, row, typ, types.index(EventType.PAUSED), types.index(EventType.RESUMED),
-            "paused while already paused", "resumed without a paused event before it",
+            flag,
+            row,
+            typ,
+            types.index(EventType.PAUSED),
+            types.index(EventType.RESUMED),
+            "paused while already paused",
+            "resumed without a paused event before it",
         )
         _alternation(
-            flag, row, typ, types.index(EventType.RESOLVED), types.index(EventType.REOPENED),
+            flag,
+            row,
+            typ,
+            types.index(EventType.RESOLVED),
+            types.index(EventType.REOPENED),
             "resolved, but the ticket is already resolved (reopen it first)",
             "reopened, but the ticket is not resolved",
         )
@@ -583,8 +590,10 @@ class _Histories:
         if events is not None:
             problems.add(
                 repeated,
-                lambda i: f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
-                "events cannot be told apart",
+                lambda i: (
+                    f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
+                    "events cannot be told apart"
+                ),
             )
             per_ticket: dict[int, str] = {}
             for i, msg in ev_msgs:
@@ -757,7 +766,9 @@ def _read_events(
     # codes into ``types`` (the policy's event types, in order)
     resolved = list(types)
     everywhere = np.ones(len(events), dtype=bool)
-    typ = _resolve_into(events["type"], policy.event_type, "type", found, resolved, present=everywhere)
+    typ = _resolve_into(
+        events["type"], policy.event_type, "type", found, resolved, present=everywhere
+    )
     assert resolved == types  # every valid name resolves to one of the policy's types
     t = _instants(events["at"], "at", zone, found, required=True)
     is_change = typ == types.index(EventType.SEVERITY_CHANGED)
@@ -982,8 +993,14 @@ class _Engine:
 
     # -- one target
     def cycle(
-        self, targets: _Targets, rows: I64, sev: I64, anchor: I64, windows: Ragged | None,
-        pausable: bool, beyond: B8,
+        self,
+        targets: _Targets,
+        rows: I64,
+        sev: I64,
+        anchor: I64,
+        windows: Ragged | None,
+        pausable: bool,
+        beyond: B8,
     ) -> _Cycle:
         """``evaluation._Metric.clock_for`` for ``rows``: start, length and due time."""
         nsev = max(len(self.sev_ids), 1)
@@ -1036,7 +1053,13 @@ class _Engine:
     ) -> _Cycle:
         """``evaluation._Metric.retarget`` for ``rows``: one pass per severity change."""
         cur = self.cycle(
-            targets, rows, self.severity_at(rows, anchor, changes), anchor, windows, pausable, beyond
+            targets,
+            rows,
+            self.severity_at(rows, anchor, changes),
+            anchor,
+            windows,
+            pausable,
+            beyond,
         )
         t, s, off = changes
         count = off[rows + 1] - off[rows]
@@ -1090,10 +1113,7 @@ class _Engine:
         late = np.zeros(n, dtype=bool)
 
         if not spec.cadence:
-            if reopenable:
-                stop = final_resolution
-            else:
-                stop = hist.first(hist.of(*stops))
+            stop = final_resolution if reopenable else hist.first(hist.of(*stops))
             until = np.where(stop == _NAT, at, np.minimum(stop, at))
             cur = self.retarget(
                 targets, rows, self.opened, until, stop, changes, windows, pausable, beyond
@@ -1126,7 +1146,9 @@ class _Engine:
                     getattr(cur, name)[active] = getattr(got, name)
                 j += 1
                 active = active[more]
-        return self.result(cur, stop, late, windows, pausable, open_pause, fraction, targets, beyond)
+        return self.result(
+            cur, stop, late, windows, pausable, open_pause, fraction, targets, beyond
+        )
 
     def result(
         self,
@@ -1231,4 +1253,3 @@ def _columns(metric: str, res: _Result, index: pd.Index, tz: Any) -> dict[str, A
         f"{metric}_remaining": pd.Series(res.remaining.view("m8[us]"), index=index),
         f"{metric}_escalate": res.escalate,
     }
-

@@ -18,10 +18,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from dateutil.rrule import rrulestr
-
-from typing import TYPE_CHECKING, Protocol
 
 from .errors import TicketError
 from .instants import from_us, to_us

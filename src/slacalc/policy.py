@@ -25,9 +25,16 @@ from .calendar import Calendar
 from .errors import PolicyError, UnknownNameError
 from .instants import ensure_aware
 from .names import NameIndex, normalise
-
-from .targets import ALWAYS, CellSpec, MetricSpec, NextOpen, Target, TargetKind
-from .targets import compile_targets, split_key
+from .targets import (
+    ALWAYS,
+    CellSpec,
+    MetricSpec,
+    NextOpen,
+    Target,
+    TargetKind,
+    compile_targets,
+    split_key,
+)
 from .terms import (
     AvailabilitySpec,
     Entitlement,
@@ -163,7 +170,8 @@ class Policy(Frozen):
         for i, name in enumerate(v):
             if not re.match(_EVENT_NAME, name):
                 raise PolicyError(
-                    f"event type {name!r} is not a lower-case identifier (e.g. workaround_provided)",
+                    f"event type {name!r} is not a lower-case identifier "
+                    "(e.g. workaround_provided)",
                     path=f"events.{i}",
                 )
             if name in EventType.values() or name in seen:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .availability import monthly_report
 from .errors import SlacalcError
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ def availability_by_month(
         months = [str(p) for p in pd.period_range(first, last, freq="M")]
     rows = []
     for month in months:
-        rep = policy.availability(month, outages=_outages(records), plan=plan)
+        rep = monthly_report(policy, month, _outages(records), plan=plan)
         rows.append(
             {
                 "month": str(month)[:7],

@@ -12,8 +12,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ._frozen import Frozen
-from .instants import zone_named
 from .durations import Duration
+from .instants import zone_named
 
 __all__ = [
     "AvailabilitySpec",

@@ -504,4 +504,3 @@ def next_open_on_index(bounds: I64, x: I64) -> tuple[I64, NDArray[np.bool_]]:
 
 def _year_start(zone: ZoneInfo, year: int) -> int:
     return local_to_us(zone, date(year, 1, 1), 0)
-
