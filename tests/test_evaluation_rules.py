@@ -129,7 +129,7 @@ def test_unknown_event_type_lists_valid_types():
     ticket = Ticket.model_validate(
         {
             "plan": "standard",
-            "severity": "sev1",
+            "severity": "p1",
             "opened_at": "2026-11-23T09:00Z",
             "events": [{"type": "bogus", "at": "2026-11-23T10:00Z"}],
         }
