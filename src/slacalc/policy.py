@@ -48,7 +48,7 @@ from .terms import (
     Severity,
     Source,
 )
-from .tickets import EventType
+from .tickets import EventType, normalise_event
 
 __all__ = ["Policy"]
 
@@ -275,8 +275,9 @@ class Policy(Frozen):
         known = EventType.lookup(name)
         if known is not None:
             return known
-        if name in self.events:
-            return name
+        key = normalise_event(name)
+        if key in self.events:
+            return key
         raise UnknownNameError("event type", name, self.event_types())
 
     def stop_event(self, metric: str) -> str:
