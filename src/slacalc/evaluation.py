@@ -15,6 +15,7 @@ results in ``slacalc.results``. ``slacalc.frame`` answers whole tables with the 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -56,14 +57,18 @@ class _History:
     pauses: list[pausing.Window] = field(default_factory=list)
     paused_since: int | None = None
     changes: list[tuple[int, str]] = field(default_factory=list)
+    _change_times: list[int] | None = None
 
     def severity_at(self, t: int) -> str:
-        sev = self.severity0
-        for tc, s in self.changes:
-            if tc > t:
-                break
-            sev = s
-        return sev
+        """The severity at ``t``: the last change at or before it, else the first."""
+        k = bisect_right(self.change_times(), t)
+        return self.changes[k - 1][1] if k else self.severity0
+
+    def change_times(self) -> list[int]:
+        """The instants of ``changes``, in order (computed once)."""
+        if self._change_times is None or len(self._change_times) != len(self.changes):
+            self._change_times = [tc for tc, _ in self.changes]
+        return self._change_times
 
 
 def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
@@ -213,6 +218,7 @@ class _Metric:
         self.specs: tuple[PauseWindowSpec, ...] = specs
         self.event_pauses = hist.pauses if self.pausable else []
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
+        self._ends: tuple[list[int], list[int]] | None = None  # the windows' ends, for bisect
         self.stop: int | None = None
         self._find_stop()
         self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
@@ -224,9 +230,12 @@ class _Metric:
         )
 
     def windows(self, lo: int) -> Iterator[pausing.Window]:
+        """Every window that ends after ``lo``, merged (pause events, reopen gaps, specs)."""
+        if self._ends is None:
+            self._ends = ([e for _, e in self.event_pauses], [e for _, e in self.gaps])
         streams: list[Iterable[pausing.Window]] = [
-            [w for w in self.event_pauses if w[1] > lo],
-            [w for w in self.gaps if w[1] > lo],
+            _ending_after(self.event_pauses, self._ends[0], lo),
+            _ending_after(self.gaps, self._ends[1], lo),
         ]
         streams.extend(pausing.expand(s, lo) for s in self.specs)
         return pausing.merge(streams)
@@ -270,8 +279,10 @@ class _Metric:
                 assert cur.start is not None
                 note("start", cur.start, say.start, tz, target, anchor, cur.start, anchor_name)
         pending: list[tuple[int, Any, tuple[Any, ...]]] = []
-        for tc, new in hist.changes:
-            if not anchor < tc <= until or new == cur.severity:
+        times = hist.change_times()
+        first, last = bisect_right(times, anchor), bisect_right(times, until)
+        for tc, new in hist.changes[first:last]:
+            if new == cur.severity:
                 continue
             if self.stop is not None and self.stop <= tc:
                 pending.append((tc, say.severity_after_stop, (tz, new, tc, self.stop, metric)))
@@ -300,8 +311,10 @@ class _Metric:
     def pause_steps(self, c: _Clock) -> None:
         """Note each pause that moved the due time (``clock_for`` kept them)."""
         tz, clock, gaps = self.hist.tz, c.target.clock, self.gaps
+        gap_starts = [gs for gs, _ in gaps]
         for (s, e), h in c.held:
-            is_gap = any(gs <= s and e <= ge for gs, ge in gaps)
+            k = bisect_right(gap_starts, s) - 1  # gaps are sorted and disjoint
+            is_gap = k >= 0 and e <= gaps[k][1]
             self.trail.add("pause", s, say.pause, tz, s, e, h, clock, is_gap)
 
     # -- evaluation
@@ -478,6 +491,13 @@ class _Metric:
         if stop is not None:
             note("cycle", None, say.resolved, tz, stop)
         return self._result(c, stop, late=tuple(late))
+
+
+def _ending_after(
+    windows: list[pausing.Window], ends: list[int], lo: int
+) -> Iterator[pausing.Window]:
+    """The windows that end after ``lo``, lazily, from disjoint windows sorted by start."""
+    return (windows[i] for i in range(bisect_right(ends, lo), len(windows)))
 
 
 def cadence_beats(stop_events: tuple[str, ...]) -> frozenset[str]:
