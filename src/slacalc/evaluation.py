@@ -15,6 +15,7 @@ results in ``slacalc.results``. ``slacalc.frame`` answers whole tables with the 
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -208,6 +209,7 @@ class _Metric:
 
     def __init__(self, policy: Policy, hist: _History, ticket: Ticket, metric: str) -> None:
         self.policy = policy
+        self.ticket = ticket
         self.hist = hist
         self.metric = metric
         self.spec, self.stop_types, self.reopenable = _metric_facts(policy)[metric]
@@ -440,7 +442,10 @@ class _Metric:
             "paused": _US * paused_us,
             "rule": target,
         }
-        return MetricResult.build(values, set(_SET_WITH_DUE), self.trail)
+        changes = None
+        if stop is None and not late and state in _CHANGING:
+            changes = _NextChange(self, c, state, fraction).find
+        return MetricResult.build(values, set(_SET_WITH_DUE), self.trail, changes)
 
     def _evaluate_cadence(self) -> MetricResult:
         """A periodic target: each update (or response) starts the next cycle."""
@@ -508,6 +513,54 @@ def cadence_beats(stop_events: tuple[str, ...]) -> frozenset[str]:
     return frozenset({EventType.UPDATED, EventType.RESPONDED, *stop_events}) - {
         EventType.RESOLVED
     }
+
+
+_CHANGING = frozenset({State.RUNNING, State.AT_RISK, State.PAUSED})
+_MAX_STEPS = 64
+
+
+class _NextChange:
+    """When a running, at-risk or paused metric next changes state if no event comes.
+
+    The state moves only at: the instant counted time reaches the warning share of the
+    target (``at_risk``), one microsecond after the due time (``breached``), and the
+    starts and ends of scheduled pause windows (``paused`` and back). Each candidate
+    after ``at`` is checked by evaluating the ticket there; the first that changes the
+    state is the answer. A metric paused by an open ``paused`` event stays paused until an
+    event comes: ``None``.
+    """
+
+    def __init__(self, metric: _Metric, c: _Clock, state: State, fraction: float) -> None:
+        self.metric, self.c, self.state, self.fraction = metric, c, state, fraction
+
+    def find(self) -> tuple[datetime, State] | None:
+        m, c = self.metric, self.c
+        hist = m.hist
+        if self.state is State.PAUSED and hist.paused_since is not None:
+            return None
+        assert c.start is not None and c.need is not None and c.due is not None
+        candidates = {c.due + 1}
+        if self.state is State.RUNNING:
+            share = math.ceil(self.fraction * c.need)
+            tl = c.resolved.clock.timeline
+            candidates.add(pausing.due(tl, c.start, share, m.windows(c.start)))
+        if m.specs:
+            horizon = max(candidates)
+            for s, e in pausing.merge(pausing.expand(spec, hist.at) for spec in m.specs):
+                if s > horizon:
+                    break
+                candidates.update((s, e))
+        ticket = m.ticket
+        at = from_us(hist.at, hist.tz)
+        if any(e.at > at for e in ticket.events):  # nothing else happens: later events go
+            kept = tuple(e for e in ticket.events if e.at <= at)
+            ticket = ticket.model_copy(update={"events": kept})
+        for u in sorted(x for x in candidates if x > hist.at)[:_MAX_STEPS]:
+            when = from_us(u, hist.tz)
+            new = evaluate(m.policy, ticket, when)[m.metric].state
+            if new is not self.state:
+                return when, new
+        return None
 
 
 # ---- entry point ---------------------------------------------------------------------------------

@@ -93,6 +93,26 @@ class Trail:
     __hash__ = None  # type: ignore[assignment]
 
 
+class Later:
+    """A value worked out on first use (then kept); equal when the values are equal."""
+
+    __slots__ = ("_find", "_value")
+
+    def __init__(self, find: Callable[[], Any]) -> None:
+        self._find: Callable[[], Any] | None = find
+        self._value: Any = None
+
+    def value(self) -> Any:
+        if self._find is not None:
+            self._value, self._find = self._find(), None
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Later) and self.value() == other.value()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class MetricResult(BaseModel):
     """Where one metric's clock stands at ``at``."""
 
@@ -121,6 +141,7 @@ class MetricResult(BaseModel):
     )
     rule: Target | None = Field(None, description="The policy's target")
     _steps: tuple[Step, ...] | Trail = PrivateAttr(default=())
+    _next: Later | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -145,8 +166,33 @@ class MetricResult(BaseModel):
             self._steps = steps
         return steps
 
+    @property
+    def next_change_at(self) -> datetime | None:
+        """When the state changes next if nothing else happens (no event), or ``None``.
+
+        Exact under pauses and business hours: evaluating at ``next_change_at`` gives
+        ``next_state``, and at any instant before it (from ``at``) the current state.
+        """
+        found = self._next_change()
+        return None if found is None else found[0]
+
+    @property
+    def next_state(self) -> State | None:
+        """The state ``next_change_at`` brings, or ``None``."""
+        found = self._next_change()
+        return None if found is None else found[1]
+
+    def _next_change(self) -> tuple[datetime, State] | None:
+        return None if self._next is None else self._next.value()
+
     @classmethod
-    def build(cls, values: dict[str, Any], fields_set: set[str], trail: Trail) -> MetricResult:
+    def build(
+        cls,
+        values: dict[str, Any],
+        fields_set: set[str],
+        trail: Trail,
+        next_change: Callable[[], tuple[datetime, State] | None] | None = None,
+    ) -> MetricResult:
         """A result from values the evaluation computed, without re-validating them.
 
         Internal: ``values`` holds every field, in the order of the fields, and
@@ -157,7 +203,8 @@ class MetricResult(BaseModel):
         object.__setattr__(result, "__dict__", values)
         object.__setattr__(result, "__pydantic_fields_set__", fields_set)
         object.__setattr__(result, "__pydantic_extra__", None)
-        object.__setattr__(result, "__pydantic_private__", {"_steps": trail})
+        later = None if next_change is None else Later(next_change)
+        object.__setattr__(result, "__pydantic_private__", {"_steps": trail, "_next": later})
         return result
 
     def explain(self) -> str:
