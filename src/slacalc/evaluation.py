@@ -55,6 +55,7 @@ class _History:
     plan: str
     severity0: str
     events: list[tuple[int, Event]]  # at or before ``at``, in time order
+    typed: list[tuple[int, str]] = field(default_factory=list)  # the same, as (instant, type)
     pauses: list[pausing.Window] = field(default_factory=list)
     paused_since: int | None = None
     changes: list[tuple[int, str]] = field(default_factory=list)
@@ -127,6 +128,7 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
         severity0=sev0,
         events=[(t, e) for t, _, e in order if t <= at_us],
     )
+    hist.typed = [(t, e.type) for t, e in hist.events]
     for t, e in hist.events:
         if e.type is EventType.PAUSED:
             hist.paused_since = t
@@ -228,7 +230,7 @@ class _Metric:
     # -- events
     def _find_stop(self) -> None:
         self.stop, self.stop_kind, self.gaps = first_stop(
-            ((t, e.type) for t, e in self.hist.events), self.stop_types, self.reopenable
+            self.hist.typed, self.stop_types, self.reopenable
         )
 
     def windows(self, lo: int) -> Iterator[pausing.Window]:
