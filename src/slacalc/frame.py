@@ -871,23 +871,26 @@ class _Targets:
     sev_ids: list[str]
     clock_names: list[str] = field(default_factory=list)
     start_names: list[str] = field(default_factory=list)
-    table: I64 | None = None
+    table: list[Any] | None = None
     filled: B8 | None = None
 
     def arrays(self, codes: I64) -> tuple[I64, I64, I64, I64, B8]:
         """``(kind, within_us, clock, start rule, escalation eligible)`` per code."""
         nsev = max(len(self.sev_ids), 1)
         size = len(self.plan_ids) * nsev
-        if self.table is None or len(self.table) < size:
-            self.table = np.zeros((size, 5), dtype=np.int64)
+        if self.table is None or len(self.table[0]) < size:
+            self.table = [np.zeros(size, dtype=np.int64) for _ in range(4)]
+            self.table.append(np.zeros(size, dtype=bool))
             self.filled = np.zeros(size, dtype=bool)
         assert self.filled is not None
         present = np.bincount(codes, minlength=size) > 0 if len(codes) else self.filled
         for code in np.flatnonzero(present & ~self.filled).tolist():
-            self.table[code] = self._one(self.plan_ids[code // nsev], self.sev_ids[code % nsev])
+            one = self._one(self.plan_ids[code // nsev], self.sev_ids[code % nsev])
+            for column, value in zip(self.table, one, strict=True):
+                column[code] = value
             self.filled[code] = True
-        rows = self.table[codes]
-        return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4].astype(bool)
+        kind, within, clock, start, eligible = (column[codes] for column in self.table)
+        return kind, within, clock, start, eligible
 
     def _one(self, plan: str, sev: str) -> tuple[int, int, int, int, bool]:
         policy = self.policy
