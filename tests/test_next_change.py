@@ -81,3 +81,23 @@ def test_state_holds_until_next_change_and_changes_there(case):
         before = policy.evaluate(cut, at=r.next_change_at - US)[m].state
         after = policy.evaluate(cut, at=r.next_change_at)[m].state
         assert (before, after) == (r.state, r.next_state), m
+
+
+def test_long_runs_of_like_steps_are_summarised():
+    from slacalc.results import RUN_KEPT
+
+    helpdesk = make_policy("helpdesk")
+    base = z("2026-11-23T09:00")
+    evs = []
+    for i in range(400):
+        evs.append(Event(type="paused", at=base + timedelta(minutes=10 * i + 1)))
+        evs.append(Event(type="resumed", at=base + timedelta(minutes=10 * i + 6)))
+    t = Ticket(plan="standard", severity="sev2", opened_at=base, events=evs)
+    r = helpdesk.evaluate(t, at=base + timedelta(days=3))["resolution"]
+    recorded = sum(1 for e in r._steps.entries if e[0] == "pause")  # before rendering
+    assert recorded > 100
+    pauses = [s for s in r.steps if s.kind == "pause"]
+    assert len(pauses) == 2 * RUN_KEPT + 1
+    assert "more pause steps like these" in pauses[RUN_KEPT].text
+    left = int(pauses[RUN_KEPT].text.split()[1])
+    assert left + 2 * RUN_KEPT == recorded  # every pause that moved the due time counted

@@ -53,6 +53,9 @@ class Step(BaseModel):
 
 _STEPS: TypeAdapter[tuple[Step, ...]] = TypeAdapter(tuple[Step, ...])
 
+RUN_KEPT = 5
+"""Steps kept at each end of a long run of like steps in an explanation."""
+
 
 class Trail:
     """A metric's audit trail as recorded: raw facts, written out as ``Step`` s on demand.
@@ -69,19 +72,48 @@ class Trail:
         self.tz = tz
         self.entries: list[tuple[str, int | None, Callable[..., str], tuple[Any, ...]]] = []
 
-    def add(
-        self, kind: str, at_us: int | None, text: Callable[..., str], *args: Any
-    ) -> None:
+    def add(self, kind: str, at_us: int | None, text: Callable[..., str], *args: Any) -> None:
         """Record one step; ``text(*args)`` is called only when the steps are asked for."""
         self.entries.append((kind, at_us, text, args))
 
     def steps(self) -> tuple[Step, ...]:
-        """The steps, written out."""
+        """The steps, written out; a long run of like steps is summarised.
+
+        A run of more than ``2 * RUN_KEPT + 1`` consecutive steps of one kind written by one
+        function (pauses, update cycles, ...) keeps its first and last ``RUN_KEPT`` and says
+        how many it leaves out between them, so an explanation stays readable (and small)
+        for a ticket with thousands of events.
+        """
         tz = self.tz
-        return tuple(
-            Step(kind=kind, text=text(*args), at=None if at is None else from_us(at, tz))
-            for kind, at, text, args in self.entries
-        )
+        out: list[Step] = []
+        entries = self.entries
+        i = 0
+        while i < len(entries):
+            kind, _, text, _ = entries[i]
+            j = i + 1
+            while j < len(entries) and entries[j][0] == kind and entries[j][2] is text:
+                j += 1
+            run = entries[i:j]
+            if len(run) > 2 * RUN_KEPT + 1:
+                left = run[RUN_KEPT:-RUN_KEPT]
+                times = [at for _, at, _, _ in left if at is not None]
+                span = ""
+                if times:
+                    span = (
+                        f", {fmt_time(from_us(times[0], tz))} to {fmt_time(from_us(times[-1], tz))}"
+                    )
+                gap = Step(kind=kind, text=f"... {len(left)} more {kind} steps like these{span}")
+                out += [self._step(e) for e in run[:RUN_KEPT]]
+                out.append(gap)
+                out += [self._step(e) for e in run[-RUN_KEPT:]]
+            else:
+                out += [self._step(e) for e in run]
+            i = j
+        return tuple(out)
+
+    def _step(self, entry: tuple[str, int | None, Callable[..., str], tuple[Any, ...]]) -> Step:
+        kind, at, text, args = entry
+        return Step(kind=kind, text=text(*args), at=None if at is None else from_us(at, self.tz))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Trail):
