@@ -370,3 +370,11 @@ def test_naive_at_in_a_fold_takes_the_first_occurrence():
     # 01:30 CDT (the first occurrence) is 06:30Z: 30 minutes after opening, nothing counted
     # on a Sunday, so the clock is running
     assert out.iloc[0]["response_elapsed"] == pd.Timedelta(0)
+
+
+def test_empty_tables():
+    t, e = one([(1, "responded", "2026-11-23T11:00Z", None)])
+    out = PASSKIT.evaluate_frame(t.iloc[:0], events=e, at="2026-11-24T00:00Z", errors="mark")
+    assert len(out) == 0 and [p for p, _ in out.attrs["event_problems"]] == [0]
+    out = PASSKIT.evaluate_frame(t, events=e.iloc[:0], at="2026-11-24T00:00Z")
+    assert list(out["response_state"]) == ["breached"]

@@ -729,7 +729,8 @@ def _event_rows(df: pd.DataFrame, events: pd.DataFrame) -> tuple[I64, B8, pd.Ser
     first = np.flatnonzero(np.asarray(~ids.duplicated(keep="first")))
     index = pd.Index(ids.iloc[first])
     found = index.get_indexer(events["ticket_id"])
-    row = np.where(found >= 0, first[np.maximum(found, 0)], -1).astype(np.int64)
+    row = np.full(len(found), -1, dtype=np.int64)
+    row[found >= 0] = first[found[found >= 0]]
     return row, repeated, ids
 
 
