@@ -937,6 +937,17 @@ class _Result:
 
     def spread(self, n: int, ok: I64, invalid: B8) -> _Result:
         """The result for all ``n`` rows (evaluated rows at ``ok``; others ``invalid``)."""
+        if len(ok) == n and not invalid.any():  # every row evaluated, in order
+            state = (self.state + 1).astype(np.int8)
+            return _Result(
+                self.due,
+                state,
+                self.elapsed,
+                self.remaining,
+                self.breached,
+                self.escalate,
+                invalid,
+            )
 
         def put(values: Any, fill: Any, dtype: Any) -> Any:
             out = np.full(n, fill, dtype=dtype)
