@@ -27,8 +27,7 @@ import timeit
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from slacalc.evaluation import Event, Ticket
-from slacalc.loading import load_policy
+from slacalc import Event, Ticket, load_policy
 
 OPENED = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

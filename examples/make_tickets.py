@@ -18,7 +18,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from slacalc.loading import load_policy
+from slacalc import load_policy
 
 PLANS = [("bronze", 0.15), ("silver", 0.35), ("gold", 0.35), ("platinum", 0.15)]
 SEVERITIES = [("sev1", 0.08), ("sev2", 0.27), ("sev3", 0.45), ("sev4", 0.20)]

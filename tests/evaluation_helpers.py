@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from slacalc.evaluation import Event
-from slacalc.policy import Policy
+from slacalc import Event, Policy
 
 HERE = Path(__file__).parent
 H = timedelta(hours=1)
@@ -29,7 +28,7 @@ def make_policy(name: str, **extra: Any) -> Policy:
 
 
 def bundled(name: str) -> Policy:
-    from slacalc.loading import load_policy
+    from slacalc import load_policy
 
     return load_policy(name)
 

@@ -8,8 +8,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from slacalc.evaluation import Event, Ticket
-from slacalc.policy import Policy
+from slacalc import Event, Policy, Ticket
 
 # A policy that exercises every branch evaluate_frame has: two zones (one with DST), a
 # next_open start rule, always/business clocks, commitments, N/A cells, a cadence metric,

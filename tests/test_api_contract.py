@@ -63,7 +63,7 @@ def test_policy_parts_are_public_types() -> None:
     assert all(isinstance(p, Plan) for p in passkit.plans.values())
     assert all(isinstance(s, Severity) for s in passkit.severities.values())
     assert all(isinstance(m, MetricSpec) for m in passkit.metrics.values())
-    included = passkit.entitlements_of("platinum")
+    included = passkit.entitlements("platinum")
     assert included and all(isinstance(e, Entitlement) for e in included)
     intake = load_policy("integrato").check_intake([])
     assert isinstance(intake, IntakeReport)

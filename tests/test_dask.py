@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from slacalc import load_policy
 from slacalc.frame import frame_meta, output_columns
-from slacalc.loading import load_policy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tickets.csv"
 AT = datetime(2027, 1, 15, tzinfo=UTC)

@@ -21,7 +21,7 @@ from datetime import timedelta
 import pytest
 from evaluation_helpers import H, M, bundled, events, z
 
-from slacalc.evaluation import State
+from slacalc import State
 
 E = events
 
@@ -160,7 +160,7 @@ def test_enough_cases_per_vendor() -> None:
     "pol,plan,sev,opened,evs,at,metric,state,due,remaining,escalate", CASES
 )
 def test_vendor_case(pol, plan, sev, opened, evs, at, metric, state, due, remaining, escalate):
-    from slacalc.evaluation import Ticket
+    from slacalc import Ticket
 
     ticket = Ticket(plan=plan, severity=sev, opened_at=z(opened), events=evs)
     r = bundled(pol).evaluate(ticket, at=z(at))[metric]

@@ -12,9 +12,8 @@ import pickle
 import pytest
 from evaluation_helpers import bundled, events, make_policy, z
 
+from slacalc import MetricResult, TargetKind, Ticket, evaluate
 from slacalc.errors import UnknownNameError
-from slacalc.evaluation import MetricResult, Ticket, evaluate
-from slacalc.policy import TargetKind
 
 FIELDS = list(MetricResult.model_fields)
 

@@ -8,7 +8,7 @@ from evaluation_helpers import bundled, make_policy, z
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slacalc.evaluation import Event, Ticket, evaluate
+from slacalc import Event, Ticket, evaluate
 
 BASE = z("2026-11-16T00:00")
 MIN = timedelta(minutes=1)

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from frame_support import mismatches, synthetic_policy
 
-from slacalc import Calendar, NaiveDatetimeError, SlacalcError
+from slacalc import Calendar, NaiveDatetimeError, SlacalcError, load_policy
 from slacalc.frame import STATES, FrameError, evaluate_frame, frame_meta, output_columns
-from slacalc.loading import load_policy
 
 AT = datetime(2026, 11, 23, 11, 45, tzinfo=UTC)
 
@@ -313,7 +312,7 @@ def test_pause_windows_that_never_end_are_an_error_not_a_hang():
     import yaml
     from frame_support import SYNTHETIC
 
-    from slacalc.policy import Policy
+    from slacalc import Policy
 
     data = yaml.safe_load(SYNTHETIC)
     data["pause_windows"] = [

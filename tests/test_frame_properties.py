@@ -13,7 +13,7 @@ from frame_support import mismatches, synthetic_policy, synthetic_policy_with_pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slacalc.loading import bundled_policies, load_policy
+from slacalc import bundled_policies, load_policy
 
 BASE = datetime(2026, 10, 20, tzinfo=UTC)  # spans US DST end, Thanksgiving, Christmas
 SPAN_MIN = 80 * 24 * 60

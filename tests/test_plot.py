@@ -11,7 +11,7 @@ pytest.importorskip("matplotlib")
 import pandas as pd
 from matplotlib.figure import Figure
 
-from slacalc.loading import load_policy
+from slacalc import load_policy
 from slacalc.plot import availability_chart, breach_rate_by_month, dashboard, response_times
 from slacalc.report import availability_by_month
 

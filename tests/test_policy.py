@@ -11,7 +11,7 @@ import pytest
 from slacalc import Policy, PolicyError, TargetKind, UnknownNameError, load_policy
 from slacalc.cli import schema_text
 from slacalc.loading import policy_from_text
-from slacalc.policy import NextOpen
+from slacalc.targets import NextOpen
 
 ROOT = Path(__file__).resolve().parents[1]
 H = timedelta(hours=1)

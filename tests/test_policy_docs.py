@@ -9,9 +9,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from slacalc import Calendar, PolicyError
+from slacalc import Calendar, Policy, PolicyError
 from slacalc.loading import _all_field_names, policy_from_text
-from slacalc.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")

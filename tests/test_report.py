@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from slacalc import SlacalcError
-from slacalc.loading import load_policy
+from slacalc import SlacalcError, load_policy
 from slacalc.report import availability_by_month, compliance, long_form
 
 AT = datetime(2026, 11, 23, 11, 45, tzinfo=UTC)

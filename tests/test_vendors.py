@@ -14,7 +14,7 @@ import pytest
 from slacalc import Calendar, Policy, TargetKind, bundled_policies, load_policy
 from slacalc.checks import NOT_IN_DOCUMENT, Provenance, check_policy, check_provenance
 from slacalc.loading import bundled_path
-from slacalc.policy import NextOpen
+from slacalc.targets import NextOpen
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "vendors.md"

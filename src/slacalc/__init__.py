@@ -33,8 +33,8 @@ if _typing.TYPE_CHECKING:
         UnknownNameError,
     )
     from .evaluation import evaluate
-    from .loading import bundled_policies, load_policies, load_policy, load_yaml_text
-    from .policy import Policy
+    from .facade import Policy, load_policies, load_policy
+    from .loading import bundled_policies, load_yaml_text
     from .results import Evaluation, MetricResult, Step
     from .states import State
     from .targets import CellSpec, MetricSpec, NextOpen, Target, TargetKind
@@ -79,10 +79,10 @@ _EXPORTS = {
     "UnknownNameError": "errors",
     "evaluate": "evaluation",
     "bundled_policies": "loading",
-    "load_policies": "loading",
-    "load_policy": "loading",
+    "load_policies": "facade",
+    "load_policy": "facade",
     "load_yaml_text": "loading",
-    "Policy": "policy",
+    "Policy": "facade",
     "Evaluation": "results",
     "MetricResult": "results",
     "Step": "results",

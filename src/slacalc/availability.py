@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import AvailabilityError, SlacalcError, UnknownNameError
-from .evaluation import InputModel, fmt_td
 from .instants import Instant, from_us, to_us
 from .names import normalise
 from .pausing import Window, merge
 from .policy import Policy
+from .results import fmt_td
 from .terms import AvailabilitySpec
+from .tickets import InputModel
 
 __all__ = [
     "AvailabilityReport",

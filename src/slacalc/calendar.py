@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AliasChoices,
@@ -41,7 +41,7 @@ from .hours import (
     parse_intervals,
     parse_week,
 )
-from .instants import EPOCH, instant
+from .instants import EPOCH, instant, zone_named
 from .timeline import Timeline, local_to_us
 
 __all__ = ["Calendar", "HolidayRules"]
@@ -333,15 +333,7 @@ class Calendar(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            close = sorted(z for z in available_timezones() if v and v.lower() in z.lower())[:8]
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise CalendarError(
-                f"unknown time zone {v!r}{hint}; use an IANA name such as 'Europe/London', "
-                "'America/Chicago' or 'UTC'"
-            ) from None
+        zone_named(v)
         return v
 
     @field_validator("hours")

@@ -3,8 +3,7 @@
 Examples (shared with the pytest plugin): one with only ``opened``, ``plan``, ``severity``,
 ``metric`` and ``due`` checks ``policy.due``. One with ``events``, ``at`` or ``state``
 evaluates a ticket with ``policy.evaluate`` and compares the metric's state (and ``due_at``
-when ``due`` is given); if ticket evaluation is not available, such an example is skipped,
-never failed.
+when ``due`` is given).
 
 Provenance, for a policy whose ``source`` names its document as a text ``file`` (relative
 to the policy file): the file's SHA-256 equals ``source.sha256``; every ``clause:`` occurs in
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .durations import Duration
 from .errors import DurationError, PolicyError, SlacalcError
+from .evaluation import evaluate
 from .policy import Policy
 from .targets import ALWAYS, Target, TargetKind, split_key
 from .terms import Example
@@ -158,12 +158,6 @@ def run_example(policy: Policy, example: Example, index: int = 0) -> ExampleOutc
 
 
 def _run_evaluation(policy: Policy, example: Example, index: int, label: str) -> ExampleOutcome:
-    try:
-        from . import evaluation  # noqa: F401  (written separately; may not exist yet)
-    except ImportError:
-        return ExampleOutcome(
-            index, label, "skipped", "ticket evaluation (slacalc.evaluation) is not available"
-        )
     ticket: dict[str, Any] = {
         "plan": example.plan,
         "severity": example.severity,
@@ -171,7 +165,7 @@ def _run_evaluation(policy: Policy, example: Example, index: int, label: str) ->
         "events": [dict(e) for e in example.events],
     }
     at = example.at or _last_event_time(example) or example.opened
-    result = policy.evaluate(ticket, at=at)[policy.metric_id(example.metric)]
+    result = evaluate(policy, ticket, at=at)[policy.metric_id(example.metric)]
     problems = []
     state = str(getattr(result, "state", ""))
     if example.state is not None and state != example.state:
@@ -203,7 +197,8 @@ def check_policy(policy: Policy) -> tuple[ExampleOutcome, ...]:
 
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[FileReport]:
     """Load each policy file (folders: their ``*.yaml``), run its examples, check its clauses."""
-    from .loading import load_policy, policy_files
+    from .facade import load_policy
+    from .loading import policy_files
 
     for path in policy_files(paths):
         try:

@@ -25,7 +25,8 @@ __all__ = ["build_parser", "main"]
 
 def cmd_policies(args: argparse.Namespace) -> int:
     """List the policies of a folder (default: the bundled ones)."""
-    from .loading import bundled_policies, load_policies, load_policy
+    from .facade import load_policies, load_policy
+    from .loading import bundled_policies
 
     if args.folder is None:
         found = {pid: load_policy(pid) for pid in bundled_policies()}
@@ -46,7 +47,8 @@ _SHOW_COLUMNS = ("metric", "plan", "severity", "target", "clock", "start", "line
 def cmd_show(args: argparse.Namespace) -> int:
     """Print the resolved target table: plan x severity x metric, with clauses and lines."""
     from .checks import check_provenance
-    from .loading import bundled_path, load_policy
+    from .facade import load_policy
+    from .loading import bundled_path
     from .targets import TargetKind
 
     policy = load_policy(args.policy)
@@ -121,7 +123,7 @@ def _start_text(start: object) -> str:
 
 def cmd_due(args: argparse.Namespace) -> int:
     """Print when a target falls due."""
-    from .loading import load_policy
+    from .facade import load_policy
     from .targets import TargetKind
 
     policy = load_policy(args.policy)

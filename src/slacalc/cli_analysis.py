@@ -28,7 +28,7 @@ from .errors import SlacalcError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .policy import Policy
+    from .facade import Policy
     from .readers import Tables
 
 __all__ = ["add_subcommands", "cmd_evaluate", "cmd_report", "read_input"]
@@ -176,8 +176,8 @@ def read_input(args: argparse.Namespace) -> tuple[Tables, str | None]:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Policy]]:
+    from .facade import load_policy
     from .frame import FrameError
-    from .loading import load_policy
     from .tables import evaluate_tables, policies_of
 
     policy_arg, path = _inputs(args)

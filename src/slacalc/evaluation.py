@@ -10,11 +10,13 @@ integer number of microseconds since the epoch, so answers are exact; instants g
 the ticket's own time zone.
 
 The input models live in ``slacalc.tickets``, the states in ``slacalc.states`` and the
-results in ``slacalc.results``; their names are importable from here as well.
+results in ``slacalc.results``. ``slacalc.frame`` answers whole tables with the same rules.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -24,25 +26,12 @@ from . import _explain as say
 from . import pausing
 from .errors import TicketError
 from .instants import from_us, instant, to_us
-from .policy import Policy, ResolvedTarget, resolve
-from .policy import _cache as policy_cache
-from .results import Evaluation as Evaluation
-from .results import MetricResult as MetricResult
-from .results import Step as Step
-from .results import Trail
-from .results import describe_clock as describe_clock
-from .results import fmt_td as fmt_td
-from .results import fmt_time as fmt_time
-from .states import STATE_ORDER as STATE_ORDER
-from .states import State as State
-from .states import state_for as state_for
+from .policy import Policy, ResolvedTarget, cache_of, resolve
+from .results import Evaluation, MetricResult, Trail
+from .states import State, state_for
 from .targets import MetricSpec, TargetKind
 from .terms import PauseWindowSpec
-from .tickets import Event as Event
-from .tickets import EventType as EventType
-from .tickets import InputModel as InputModel
-from .tickets import Ticket as Ticket
-from .tickets import reraise as reraise
+from .tickets import Event, EventType, Ticket
 
 __all__ = ["evaluate"]
 
@@ -66,23 +55,22 @@ class _History:
     plan: str
     severity0: str
     events: list[tuple[int, Event]]  # at or before ``at``, in time order
+    typed: list[tuple[int, str]] = field(default_factory=list)  # the same, as (instant, type)
     pauses: list[pausing.Window] = field(default_factory=list)
     paused_since: int | None = None
     changes: list[tuple[int, str]] = field(default_factory=list)
-
-    def times(self, kind: EventType) -> list[int]:
-        return [t for t, e in self.events if e.type is kind]
+    _change_times: list[int] | None = None
 
     def severity_at(self, t: int) -> str:
-        sev = self.severity0
-        for tc, s in self.changes:
-            if tc > t:
-                break
-            sev = s
-        return sev
+        """The severity at ``t``: the last change at or before it, else the first."""
+        k = bisect_right(self.change_times(), t)
+        return self.changes[k - 1][1] if k else self.severity0
 
-    def out(self, us: int) -> datetime:
-        return from_us(us, self.tz)
+    def change_times(self) -> list[int]:
+        """The instants of ``changes``, in order (computed once)."""
+        if self._change_times is None or len(self._change_times) != len(self.changes):
+            self._change_times = [tc for tc, _ in self.changes]
+        return self._change_times
 
 
 def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
@@ -99,6 +87,8 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
     paused_since: int | None = None
     resolved = False
     for t, _, e in order:  # the whole history must make sense, even past ``at``
+        if not isinstance(e.type, EventType) and e.type not in policy.events:
+            policy.event_type(e.type)  # raises UnknownNameError listing the valid types
         if t < opened:
             raise TicketError(
                 f"{e.type} at {e.at.isoformat()} is before the ticket was opened "
@@ -138,6 +128,7 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
         severity0=sev0,
         events=[(t, e) for t, _, e in order if t <= at_us],
     )
+    hist.typed = [(t, e.type) for t, e in hist.events]
     for t, e in hist.events:
         if e.type is EventType.PAUSED:
             hist.paused_since = t
@@ -153,15 +144,50 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
     return hist
 
 
-def _metric_facts(policy: Policy) -> dict[str, tuple[MetricSpec, str]]:
-    """Each metric's definition and stop event, looked up once per policy."""
-    cache = policy_cache(policy)
+_Facts = tuple[MetricSpec, tuple[str, ...], bool]
+
+
+def _metric_facts(policy: Policy) -> dict[str, _Facts]:
+    """Each metric's definition, stop events and whether a reopen restarts it, once per policy."""
+    cache = cache_of(policy)
     try:
-        facts: dict[str, tuple[MetricSpec, str]] = cache["evaluation.metrics"]
+        facts: dict[str, _Facts] = cache["evaluation.metrics"]
     except KeyError:
-        facts = {m: (spec, policy.stop_event(m)) for m, spec in policy.metrics.items()}
+        facts = {}
+        for m, spec in policy.metrics.items():
+            stops = policy.stop_events(m)
+            facts[m] = (spec, stops, reopens(stops))
         cache["evaluation.metrics"] = facts
     return facts
+
+
+def reopens(stop_events: tuple[str, ...]) -> bool:
+    """A reopen restarts a metric stopped only by ``resolved`` (the resolution clock).
+
+    Its clock does not count from the resolution to the reopen; any other metric, once
+    stopped, stays stopped.
+    """
+    return stop_events == (EventType.RESOLVED,)
+
+
+def first_stop(
+    events: Iterable[tuple[int, str]], stop_events: tuple[str, ...], reopenable: bool
+) -> tuple[int | None, str | None, list[pausing.Window]]:
+    """``(stop, its type, gaps)`` from time-ordered ``(instant, type)`` events.
+
+    The stop is the earliest event of a stop type; for a metric that ``reopens``, a
+    ``reopened`` clears it and the resolved -> reopened span becomes a gap in its clock.
+    """
+    stopped: int | None = None
+    kind: str | None = None
+    gaps: list[pausing.Window] = []
+    for t, typ in events:
+        if stopped is None and typ in stop_events:
+            stopped, kind = t, typ
+        elif reopenable and stopped is not None and typ == EventType.REOPENED:
+            gaps.append((stopped, t))
+            stopped = kind = None
+    return stopped, kind, gaps
 
 
 # ---- one metric ---------------------------------------------------------------------------------
@@ -185,35 +211,35 @@ class _Metric:
 
     def __init__(self, policy: Policy, hist: _History, ticket: Ticket, metric: str) -> None:
         self.policy = policy
+        self.ticket = ticket
         self.hist = hist
         self.metric = metric
-        self.spec, self.stop_type = _metric_facts(policy)[metric]
+        self.spec, self.stop_types, self.reopenable = _metric_facts(policy)[metric]
+        self.stop_kind: str | None = None
         self.trail = Trail(hist.tz)
         self.pausable = self.spec.pausable
         specs = (*policy.pause_windows, *ticket.pause_windows) if self.pausable else ()
         self.specs: tuple[PauseWindowSpec, ...] = specs
         self.event_pauses = hist.pauses if self.pausable else []
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
+        self._ends: tuple[list[int], list[int]] | None = None  # the windows' ends, for bisect
         self.stop: int | None = None
         self._find_stop()
         self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
 
     # -- events
     def _find_stop(self) -> None:
-        reopenable = self.stop_type == EventType.RESOLVED
-        stopped: int | None = None
-        for t, e in self.hist.events:
-            if e.type == self.stop_type and stopped is None:
-                stopped = t
-            elif e.type is EventType.REOPENED and reopenable and stopped is not None:
-                self.gaps.append((stopped, t))
-                stopped = None
-        self.stop = stopped
+        self.stop, self.stop_kind, self.gaps = first_stop(
+            self.hist.typed, self.stop_types, self.reopenable
+        )
 
     def windows(self, lo: int) -> Iterator[pausing.Window]:
+        """Every window that ends after ``lo``, merged (pause events, reopen gaps, specs)."""
+        if self._ends is None:
+            self._ends = ([e for _, e in self.event_pauses], [e for _, e in self.gaps])
         streams: list[Iterable[pausing.Window]] = [
-            [w for w in self.event_pauses if w[1] > lo],
-            [w for w in self.gaps if w[1] > lo],
+            _ending_after(self.event_pauses, self._ends[0], lo),
+            _ending_after(self.gaps, self._ends[1], lo),
         ]
         streams.extend(pausing.expand(s, lo) for s in self.specs)
         return pausing.merge(streams)
@@ -257,8 +283,10 @@ class _Metric:
                 assert cur.start is not None
                 note("start", cur.start, say.start, tz, target, anchor, cur.start, anchor_name)
         pending: list[tuple[int, Any, tuple[Any, ...]]] = []
-        for tc, new in hist.changes:
-            if not anchor < tc <= until or new == cur.severity:
+        times = hist.change_times()
+        first, last = bisect_right(times, anchor), bisect_right(times, until)
+        for tc, new in hist.changes[first:last]:
+            if new == cur.severity:
                 continue
             if self.stop is not None and self.stop <= tc:
                 pending.append((tc, say.severity_after_stop, (tz, new, tc, self.stop, metric)))
@@ -287,8 +315,10 @@ class _Metric:
     def pause_steps(self, c: _Clock) -> None:
         """Note each pause that moved the due time (``clock_for`` kept them)."""
         tz, clock, gaps = self.hist.tz, c.target.clock, self.gaps
+        gap_starts = [gs for gs, _ in gaps]
         for (s, e), h in c.held:
-            is_gap = any(gs <= s and e <= ge for gs, ge in gaps)
+            k = bisect_right(gap_starts, s) - 1  # gaps are sorted and disjoint
+            is_gap = k >= 0 and e <= gaps[k][1]
             self.trail.add("pause", s, say.pause, tz, s, e, h, clock, is_gap)
 
     # -- evaluation
@@ -379,7 +409,7 @@ class _Metric:
             say.state,
             hist.tz,
             state,
-            str(self.stop_type),
+            self.stop_kind or " or ".join(self.stop_types),
             stop,
             c.due,
             c.need,
@@ -414,7 +444,10 @@ class _Metric:
             "paused": _US * paused_us,
             "rule": target,
         }
-        return MetricResult.build(values, set(_SET_WITH_DUE), self.trail)
+        changes = None
+        if stop is None and not late and state in _CHANGING:
+            changes = _NextChange(self, c, state, fraction).find
+        return MetricResult.build(values, set(_SET_WITH_DUE), self.trail, changes)
 
     def _evaluate_cadence(self) -> MetricResult:
         """A periodic target: each update (or response) starts the next cycle."""
@@ -429,13 +462,11 @@ class _Metric:
             elif e.type is EventType.REOPENED:
                 resolved = None
         end = hist.at if resolved is None else resolved
-        kinds = {EventType.UPDATED, EventType.RESPONDED}
-        if self.stop_type in EventType._value2member_map_:
-            kinds.add(EventType(self.stop_type))
+        kinds = cadence_beats(self.stop_types)
         beats = [t for t, e in hist.events if e.type in kinds and t <= end]
         anchors = [hist.opened, *beats]
         late: list[tuple[int, int]] = []
-        self.stop = None
+        self.stop = self.stop_kind = None
         c, changes = self.retarget(
             hist.opened, beats[0] if beats else end, anchor_name="ticket was opened"
         )
@@ -469,14 +500,80 @@ class _Metric:
         return self._result(c, stop, late=tuple(late))
 
 
+def _ending_after(
+    windows: list[pausing.Window], ends: list[int], lo: int
+) -> Iterator[pausing.Window]:
+    """The windows that end after ``lo``, lazily, from disjoint windows sorted by start."""
+    return (windows[i] for i in range(bisect_right(ends, lo), len(windows)))
+
+
+def cadence_beats(stop_events: tuple[str, ...]) -> frozenset[str]:
+    """The events that start a cadence's next cycle: updates, responses and its stop events.
+
+    The final resolution (``resolved`` not followed by ``reopened``) ends the cadence.
+    """
+    return frozenset({EventType.UPDATED, EventType.RESPONDED, *stop_events}) - {
+        EventType.RESOLVED
+    }
+
+
+_CHANGING = frozenset({State.RUNNING, State.AT_RISK, State.PAUSED})
+_MAX_STEPS = 64
+
+
+class _NextChange:
+    """When a running, at-risk or paused metric next changes state if no event comes.
+
+    The state moves only at: the instant counted time reaches the warning share of the
+    target (``at_risk``), one microsecond after the due time (``breached``), and the
+    starts and ends of scheduled pause windows (``paused`` and back). Each candidate
+    after ``at`` is checked by evaluating the ticket there; the first that changes the
+    state is the answer. A metric paused by an open ``paused`` event stays paused until an
+    event comes: ``None``.
+    """
+
+    def __init__(self, metric: _Metric, c: _Clock, state: State, fraction: float) -> None:
+        self.metric, self.c, self.state, self.fraction = metric, c, state, fraction
+
+    def find(self) -> tuple[datetime, State] | None:
+        m, c = self.metric, self.c
+        hist = m.hist
+        if self.state is State.PAUSED and hist.paused_since is not None:
+            return None
+        assert c.start is not None and c.need is not None and c.due is not None
+        candidates = {c.due + 1}
+        if self.state is State.RUNNING:
+            share = math.ceil(self.fraction * c.need)
+            tl = c.resolved.clock.timeline
+            candidates.add(pausing.due(tl, c.start, share, m.windows(c.start)))
+        if m.specs:
+            horizon = max(candidates)
+            for s, e in pausing.merge(pausing.expand(spec, hist.at) for spec in m.specs):
+                if s > horizon:
+                    break
+                candidates.update((s, e))
+        ticket = m.ticket
+        at = from_us(hist.at, hist.tz)
+        if any(e.at > at for e in ticket.events):  # nothing else happens: later events go
+            kept = tuple(e for e in ticket.events if e.at <= at)
+            ticket = ticket.model_copy(update={"events": kept})
+        for u in sorted(x for x in candidates if x > hist.at)[:_MAX_STEPS]:
+            when = from_us(u, hist.tz)
+            new = evaluate(m.policy, ticket, when)[m.metric].state
+            if new is not self.state:
+                return when, new
+        return None
+
+
 # ---- entry point ---------------------------------------------------------------------------------
 def evaluate(
     policy: Policy, ticket: Ticket | Mapping[str, Any], at: datetime | str | None = None
 ) -> Evaluation:
     """Where each metric of ``policy`` stands for ``ticket`` at ``at`` (default: now, UTC).
 
-    Events after ``at`` are ignored (but the whole history must be consistent). Events out
-    of order are sorted by time; equal times keep their given order.
+    ``at`` is an aware datetime or an ISO 8601 string with an offset. Events after ``at``
+    are ignored (but the whole history must be consistent). Events out of order are sorted
+    by time; equal times keep their given order.
     """
     if not isinstance(ticket, Ticket):
         ticket = Ticket.from_dict(ticket)
@@ -491,13 +588,3 @@ def evaluate(
         severity=hist.severity_at(hist.at),
         results=results,
     )
-
-
-def evaluate_many(
-    policy: Policy,
-    tickets: Iterable[Ticket | Mapping[str, Any]],
-    at: datetime | str | None = None,
-) -> list[Evaluation]:
-    """``evaluate`` for each ticket, at one shared instant."""
-    at = datetime.now(UTC) if at is None else instant(at, "at")
-    return [evaluate(policy, t, at) for t in tickets]

@@ -13,16 +13,39 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BeforeValidator, ValidationInfo
 
-from .errors import InstantError, NaiveDatetimeError
+from .errors import CalendarError, InstantError, NaiveDatetimeError
 
-__all__ = ["EPOCH", "Instant", "ensure_aware", "from_us", "instant", "parse_instant", "to_us"]
+__all__ = [
+    "EPOCH",
+    "Instant",
+    "ensure_aware",
+    "from_us",
+    "instant",
+    "parse_instant",
+    "to_us",
+    "zone_named",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _WRITE = "write e.g. 2026-11-20T16:30:00Z or 2026-11-20T10:30-06:00, or pass an aware datetime"
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; ``CalendarError`` with close names if there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        close = sorted(z for z in available_timezones() if name and name.lower() in z.lower())[:8]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise CalendarError(
+            f"unknown time zone {name!r}{hint}; use an IANA name such as 'Europe/London', "
+            "'America/Chicago' or 'UTC'"
+        ) from None
 
 
 def ensure_aware(t: object, what: str = "datetime") -> datetime:
@@ -111,8 +134,3 @@ def from_us(us: int, tz: tzinfo | None = UTC) -> datetime:
     """The instant ``us`` microseconds after the epoch, expressed in ``tz``."""
     t = EPOCH + timedelta(microseconds=us)
     return t if tz is UTC or tz is None else t.astimezone(tz)
-
-
-def us_to_timedelta(us: int) -> timedelta:
-    """A timedelta of ``us`` microseconds."""
-    return _US * us

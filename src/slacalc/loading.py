@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -33,6 +33,8 @@ from pydantic import BaseModel, ValidationError
 from .errors import PolicyError, SlacalcError, UnknownNameError
 from .names import NameIndex
 from .policy import Policy
+
+P = TypeVar("P", bound=Policy)
 
 __all__ = [
     "MAX_DEPTH",
@@ -412,14 +414,14 @@ def _tag_message(tag: str) -> str:
 # ---- policies from text -----------------------------------------------------------------
 
 
-def policy_from_text(text: str, filename: str = "<string>") -> Policy:
-    """Validate a policy from YAML text; every problem is a located ``PolicyError``."""
+def policy_from_text(text: str, filename: str = "<string>", model: type[P] = Policy) -> P:  # type: ignore[assignment]
+    """Validate a policy from YAML text as ``model``; every problem is a located ``PolicyError``."""
     doc = parse_yaml(text, filename)
-    return policy_from_document(doc)
+    return policy_from_document(doc, model)
 
 
-def policy_from_document(doc: YamlDocument) -> Policy:
-    """Validate the data of a parsed document as a ``Policy``."""
+def policy_from_document(doc: YamlDocument, model: type[P] = Policy) -> P:  # type: ignore[assignment]
+    """Validate the data of a parsed document as a ``model`` (``Policy`` or a subclass)."""
     data = doc.data
     if data is None:
         raise PolicyError(
@@ -430,7 +432,7 @@ def policy_from_document(doc: YamlDocument) -> Policy:
             f"a policy is a mapping of keys (id, name, source, plans, ...), not {_kind(data)}"
         )
     try:
-        return Policy.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
         raise _located(e, doc) from None
     except PolicyError as e:
@@ -702,10 +704,10 @@ def bundled_path(policy_id: str) -> Traversable:
 
 
 @cache
-def _load_bundled(policy_id: str) -> Policy:
+def _load_bundled(policy_id: str, model: type[Policy]) -> Policy:
     source = bundled_path(policy_id)
     shown = f"policies/{source.name}"
-    return policy_from_text(decode(source.read_bytes(), shown), shown)
+    return policy_from_text(decode(source.read_bytes(), shown), shown, model)
 
 
 def _is_path(value: str | os.PathLike[str]) -> bool:
@@ -719,17 +721,19 @@ def _is_path(value: str | os.PathLike[str]) -> bool:
         return False
 
 
-def load_policy(id_or_path: str | os.PathLike[str]) -> Policy:
-    """A bundled policy by id (``'passkit'``), or a policy file by path.
+def load_policy(id_or_path: str | os.PathLike[str], model: type[P] = Policy) -> P:  # type: ignore[assignment]
+    """A bundled policy by id (``'passkit'``), or a policy file by path, as ``model``.
 
-    Bundled policies are read once and shared (a ``Policy`` is immutable).
+    Bundled policies are read once per model class and shared (a ``Policy`` is immutable).
     """
     if not isinstance(id_or_path, str | os.PathLike):
         raise UnknownNameError("policy", id_or_path, bundled_policies())
     if _is_path(id_or_path):
         path = Path(id_or_path)
-        return policy_from_text(_read(path, str(id_or_path)), str(id_or_path))
-    return _load_bundled(bundled_id(str(id_or_path)))
+        return policy_from_text(_read(path, str(id_or_path)), str(id_or_path), model)
+    found = _load_bundled(bundled_id(str(id_or_path)), model)
+    assert isinstance(found, model)
+    return found
 
 
 def policy_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -743,7 +747,7 @@ def policy_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def load_policies(folder: str | os.PathLike[str]) -> dict[str, Policy]:
+def load_policies(folder: str | os.PathLike[str], model: type[P] = Policy) -> dict[str, P]:  # type: ignore[assignment]
     """Every policy in a folder (``*.yaml``, ``*.yml``), by id.
 
     Two files with the same id are an error.
@@ -751,10 +755,10 @@ def load_policies(folder: str | os.PathLike[str]) -> dict[str, Policy]:
     root = Path(folder)
     if not root.is_dir():
         raise PolicyError("not a folder", file=str(folder))
-    out: dict[str, Policy] = {}
+    out: dict[str, P] = {}
     where: dict[str, str] = {}
     for f in policy_files([root]):
-        policy = load_policy(f)
+        policy = load_policy(f, model)
         if policy.id in out:
             raise PolicyError(
                 f"policy id {policy.id!r} is also defined in {where[policy.id]}",

@@ -16,25 +16,37 @@ the earliest instant where counted time since ``s`` reaches ``T``.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from dateutil.rrule import rrulestr
 
 from .errors import TicketError
 from .instants import from_us, to_us
 from .terms import PauseWindowSpec
-from .timeline import Timeline
+from .timeline import HORIZON_US, Timeline
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    I64 = NDArray[np.int64]
+    B8 = NDArray[np.bool_]
 
 __all__ = [
     "MAX_COALESCED",
+    "ArrayClock",
+    "Ragged",
     "Window",
     "counted",
+    "counted_array",
     "due",
-    "event_windows",
+    "due_array",
     "expand",
     "merge",
     "paused_inside",
+    "subtract",
 ]
 
 Window = tuple[int, int]
@@ -42,8 +54,8 @@ Window = tuple[int, int]
 
 MAX_COALESCED = 50_000
 """Pause windows merged into one before giving up (a rule that pauses the clock for ever)."""
-_YEAR_US = 366 * 86_400 * 1_000_000
-_HORIZON_US = 200 * _YEAR_US
+_HORIZON_US = HORIZON_US
+_HORIZON_WORDS = "pause windows push the due time beyond 200 years"
 
 
 def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
@@ -149,7 +161,7 @@ def due(
             on_pause((ws, e), held)
         cur = e
         if cur - start > _HORIZON_US:
-            raise TicketError("pause windows push the due time beyond 200 years")
+            raise TicketError(_HORIZON_WORDS)
     return tl.add(cur, left)
 
 
@@ -163,6 +175,112 @@ def paused_inside(x: int, windows: Iterable[Window]) -> bool:
     return False
 
 
-def event_windows(pairs: Sequence[tuple[int, int | None]], at: int) -> list[Window]:
-    """Windows from ``paused``/``resumed`` pairs; an open pause runs to ``at``."""
-    return [(s, at if e is None else e) for s, e in pairs]
+def subtract(opens: Iterable[Window], windows: Iterator[Window]) -> list[Window]:
+    """Sorted open intervals minus sorted, disjoint windows."""
+    out: list[Window] = []
+    w = next(windows, None)
+    for s, e in opens:
+        cur = s
+        while w is not None and w[1] <= cur:
+            w = next(windows, None)
+        while w is not None and w[0] < e:
+            if w[0] > cur:
+                out.append((cur, w[0]))
+            cur = max(cur, w[1])
+            if w[1] >= e:
+                break  # the window runs on into later intervals: keep it
+            w = next(windows, None)
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
+# ---- the same rules over numpy arrays: one pass per window index ---------------------------
+
+
+class ArrayClock(Protocol):
+    """What the array forms need of a clock: ``Timeline``'s array questions."""
+
+    def elapsed_array(self, a: I64, b: I64) -> I64: ...
+
+    def add_array(self, x: I64, d: I64) -> I64: ...
+
+
+class Ragged:
+    """Per-row windows as one flat, CSR-shaped pair of arrays.
+
+    Row ``i``'s windows are ``start[offsets[i]:offsets[i + 1]]`` (and ``end``), sorted by
+    start; they may overlap or touch (the array forms merge them as they walk).
+    """
+
+    __slots__ = ("count", "end", "offsets", "start")
+
+    def __init__(self, start: I64, end: I64, offsets: I64) -> None:
+        self.start, self.end, self.offsets = start, end, offsets
+        self.count = offsets[1:] - offsets[:-1]
+
+    def take(self, rows: I64) -> Ragged:
+        """The windows of ``rows`` only, in that order."""
+        import numpy as np
+
+        count = self.count[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(count, out=offsets[1:])
+        idx = np.repeat(self.offsets[:-1][rows] - offsets[:-1], count) + np.arange(
+            int(offsets[-1]), dtype=np.int64
+        )
+        return Ragged(self.start[idx], self.end[idx], offsets)
+
+
+def due_array(clock: ArrayClock, start: I64, need: I64, windows: Ragged) -> tuple[I64, B8]:
+    """``due`` for each row: ``(due, beyond)``; ``beyond`` marks rows past the horizon.
+
+    Pass ``j`` takes every row's ``j``-th window, so ``k`` windows cost ``k`` array passes.
+    """
+    import numpy as np
+
+    cur = start.copy()
+    left = need.copy()
+    beyond = np.zeros(len(start), dtype=bool)
+    active = np.flatnonzero(windows.count > 0)
+    j = 0
+    while len(active):
+        k = windows.offsets[active] + j
+        s, e = windows.start[k], windows.end[k]
+        c = cur[active]
+        live = e > c
+        ws = np.maximum(s, c)
+        avail = clock.elapsed_array(c, ws)
+        done = live & (avail >= left[active])
+        move = live & ~done
+        rows = active[move]
+        left[rows] -= avail[move]
+        cur[rows] = e[move]
+        beyond[rows] |= cur[rows] - start[rows] > _HORIZON_US
+        j += 1
+        active = active[~done & (windows.count[active] > j) & ~beyond[active]]
+    return clock.add_array(cur, np.where(beyond, 0, left)), beyond
+
+
+def counted_array(clock: ArrayClock, start: I64, end: I64, windows: Ragged) -> tuple[I64, I64]:
+    """``counted`` for each row: ``(counted, paused)`` clock time in ``[start, end)``."""
+    import numpy as np
+
+    live = end > start
+    total = np.where(live, clock.elapsed_array(start, np.maximum(start, end)), 0)
+    paused = np.zeros(len(start), dtype=np.int64)
+    reach = start.copy()
+    active = np.flatnonzero(live & (windows.count > 0))
+    j = 0
+    while len(active):
+        k = windows.offsets[active] + j
+        s, e = windows.start[k], windows.end[k]
+        lo = np.maximum(s, reach[active])
+        hi = np.minimum(e, end[active])
+        got = hi > lo
+        rows = active[got]
+        paused[rows] += clock.elapsed_array(lo[got], hi[got])
+        reach[active] = np.maximum(reach[active], e)
+        j += 1
+        active = active[windows.count[active] > j]
+    return total - paused, paused

@@ -3,16 +3,18 @@
 The model mirrors the YAML file (see docs/policies.md), so validation errors point at the
 key the author wrote. The parts of a policy live beside it: target tables in
 ``slacalc.targets``, the other terms (plans, severities, escalation, intake, availability,
-pause windows, examples) in ``slacalc.terms``; they stay importable from here. This module
-holds ``Policy`` itself: its cross-checks, its compiled and memoised look-ups and the
-questions it answers.
+pause windows, examples) in ``slacalc.terms``. This module holds ``Policy`` itself: data,
+its cross-checks and its compiled, memoised look-ups. It answers no ticket questions: the
+engine (``evaluation``, ``frame``, ``availability``) does, and ``slacalc.facade.Policy``
+offers them as methods.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from pydantic import Field, GetJsonSchemaHandler, field_validator, model_validator
 from pydantic.json_schema import JsonSchemaValue
@@ -23,45 +25,36 @@ from .calendar import Calendar
 from .errors import PolicyError, UnknownNameError
 from .instants import instant
 from .names import NameIndex, normalise
-
-# The models of a policy file, importable from here as before the split.
-from .targets import ALWAYS as ALWAYS
-from .targets import NOT_APPLICABLE_WORDS as NOT_APPLICABLE_WORDS
-from .targets import CellSpec as CellSpec
-from .targets import MetricSpec as MetricSpec
-from .targets import NextOpen as NextOpen
-from .targets import Row as Row
-from .targets import StartRule as StartRule
-from .targets import Target as Target
-from .targets import TargetKind as TargetKind
-from .targets import TargetTable, compile_targets
-from .targets import split_key as split_key
-from .terms import AvailabilitySpec as AvailabilitySpec
-from .terms import Cause as Cause
-from .terms import Credits as Credits
-from .terms import CreditTier as CreditTier
-from .terms import Entitlement as Entitlement
-from .terms import EscalationRule as EscalationRule
-from .terms import EscalationSpec as EscalationSpec
-from .terms import Example as Example
-from .terms import Feature as Feature
-from .terms import IntakeItem as IntakeItem
-from .terms import IntakeReport as IntakeReport
-from .terms import IntakeSpec as IntakeSpec
-from .terms import PauseWindowSpec as PauseWindowSpec
-from .terms import Plan as Plan
-from .terms import Severity as Severity
-from .terms import Source as Source
-
-if TYPE_CHECKING:
-    from pandas import DataFrame
-
-    from .availability import AvailabilityReport, AvailabilitySummary, Outage
-    from .evaluation import Evaluation, Ticket
+from .targets import (
+    ALWAYS,
+    CellSpec,
+    MetricSpec,
+    NextOpen,
+    Target,
+    TargetKind,
+    TargetTable,
+    compile_targets,
+    split_key,
+)
+from .terms import (
+    AvailabilitySpec,
+    Entitlement,
+    EscalationSpec,
+    Example,
+    Feature,
+    IntakeReport,
+    IntakeSpec,
+    PauseWindowSpec,
+    Plan,
+    Severity,
+    Source,
+)
+from .tickets import EventType, normalise_event
 
 __all__ = ["Policy"]
 
 _STOP_EVENTS = {"response": "responded", "resolution": "resolved", "update": "updated"}
+_EVENT_NAME = r"^[a-z][a-z0-9_]*$"
 
 
 class Policy(Frozen):
@@ -93,6 +86,12 @@ class Policy(Frozen):
     intake: IntakeSpec | None = None
     availability_target: AvailabilitySpec | None = Field(None, alias="availability")
     pause_windows: tuple[PauseWindowSpec, ...] = ()
+    events: tuple[str, ...] = Field(
+        (),
+        description="Event types of this policy besides the built-in ones (responded, "
+        "resolved, paused, resumed, severity_changed, reopened, updated), e.g. "
+        "workaround_provided: usable as a metric's stop event, an Event type and a *_at column",
+    )
     examples: tuple[Example, ...] = ()
 
     @classmethod
@@ -163,6 +162,23 @@ class Policy(Frozen):
             raise PolicyError(
                 f"'{ALWAYS}' is built in (24x7); pick another name", path=f"calendars.{ALWAYS}"
             )
+        return v
+
+    @field_validator("events")
+    @classmethod
+    def _declared_events(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        seen: set[str] = set()
+        for i, name in enumerate(v):
+            if not re.match(_EVENT_NAME, name):
+                raise PolicyError(
+                    f"event type {name!r} is not a lower-case identifier "
+                    "(e.g. workaround_provided)",
+                    path=f"events.{i}",
+                )
+            if name in EventType.values() or name in seen:
+                why = "is built in" if name in EventType.values() else "is declared twice"
+                raise PolicyError(f"event type {name!r} {why}", path=f"events.{i}")
+            seen.add(name)
         return v
 
     @model_validator(mode="after")
@@ -255,11 +271,37 @@ class Policy(Frozen):
         """A metric's definition."""
         return self.metrics[self.metric_id(name)]
 
+    def event_types(self) -> tuple[str, ...]:
+        """Every event type a ticket of this policy may carry: built-in, then declared."""
+        return (*EventType.values(), *self.events)
+
+    def event_type(self, name: str) -> str:
+        """An event type by name: an ``EventType`` or one the policy declares.
+
+        Raises ``UnknownNameError`` listing the valid types.
+        """
+        known = EventType.lookup(name)
+        if known is not None:
+            return known
+        key = normalise_event(name)
+        if key in self.events:
+            return key
+        raise UnknownNameError("event type", name, self.event_types())
+
     def stop_event(self, metric: str) -> str:
-        """The event type that meets ``metric``."""
+        """The first event type that meets ``metric`` (its ``stop_event``, or the default)."""
+        return self.stop_events(metric)[0]
+
+    def stop_events(self, metric: str) -> tuple[str, ...]:
+        """Every event type that stops ``metric``'s clock, the metric's own first.
+
+        A metric's ``stop_on`` list when it gives one; else its ``stop_event`` (default
+        ``responded``/``resolved``/``updated`` for response/resolution/update,
+        ``{metric}_met`` otherwise) and, unless that is ``resolved`` or the metric is a
+        cadence, ``resolved``: a resolution answers every clock still waiting.
+        """
         m = self.metric_id(metric)
-        spec = self.metrics[m]
-        return spec.stop_event or _STOP_EVENTS.get(m, f"{m}_met")
+        return _stop_events(m, self.metrics[m])
 
     def escalation_eligible(self, plan: str, severity: str, metric: str = "response") -> bool:
         """Whether a breach of ``metric`` for this plan and severity is escalated."""
@@ -279,10 +321,6 @@ class Policy(Frozen):
             if p in notes:
                 out.append(Entitlement(id=key, name=spec.name, note=notes[p]))
         return out
-
-    def entitlements_of(self, plan: str) -> list[Entitlement]:
-        """Same as ``entitlements(plan)`` (the draft's name)."""
-        return self.entitlements(plan)
 
     def check_intake(self, fields: Mapping[str, Any] | Iterable[str]) -> IntakeReport:
         """The required and recommended intake items a support request lacks.
@@ -305,56 +343,12 @@ class Policy(Frozen):
             missing_recommended=tuple(i for i in self.intake.recommended if i.id not in present),
         )
 
-    def evaluate(
-        self, ticket: Ticket | Mapping[str, Any], at: datetime | str | None = None
-    ) -> Evaluation:
-        """Where each metric's clock stands for ``ticket`` at ``at`` (default: now)."""
-        from .evaluation import evaluate
-
-        return evaluate(self, ticket, at)
-
-    def evaluate_frame(
-        self,
-        df: DataFrame,
-        at: datetime | str | None = None,
-        errors: Literal["raise", "mark"] = "raise",
-        tz: str | None = None,
-    ) -> DataFrame:
-        """Evaluate a table of tickets at once (needs ``slacalc[pandas]``).
-
-        See ``slacalc.frame``.
-        """
-        from .frame import evaluate_frame
-
-        return evaluate_frame(self, df, at=at, errors=errors, tz=tz)
-
-    def availability(
-        self,
-        month: str | date,
-        outages: Sequence[Outage | Mapping[str, Any]] = (),
-        plan: str | None = None,
-    ) -> AvailabilityReport:
-        """The availability report for one month (``'2026-11'``)."""
-        from .availability import monthly_report
-
-        return monthly_report(self, month, outages, plan=plan)
-
-    def availability_report(
-        self,
-        months: int | str | Iterable[str | date],
-        outages: Sequence[Outage | Mapping[str, Any]] = (),
-        plan: str | None = None,
-    ) -> AvailabilitySummary:
-        """Several months at once: a year (``2026``) or months (``['2026-10', '2026-11']``)."""
-        from .availability import availability_report
-
-        return availability_report(self, months, outages, plan=plan)
-
 
 # ---- compiled lookups (cached per policy instance) -------------------------------------
 
 
-def _cache(policy: Policy) -> dict[str, Any]:
+def cache_of(policy: Policy) -> dict[str, Any]:
+    """The policy's memo of compiled look-ups (per instance, never pickled or compared)."""
     try:
         found: dict[str, Any] = object.__getattribute__(policy, "_cache")
         return found
@@ -365,7 +359,7 @@ def _cache(policy: Policy) -> dict[str, Any]:
 
 
 def _names(policy: Policy, kind: str) -> NameIndex[Any]:
-    cache = _cache(policy)
+    cache = cache_of(policy)
     try:
         index: NameIndex[Any] = cache[kind]
         return index
@@ -386,7 +380,7 @@ def _names(policy: Policy, kind: str) -> NameIndex[Any]:
 
 
 def _targets(policy: Policy) -> TargetTable:
-    cache = _cache(policy)
+    cache = cache_of(policy)
     if "targets" not in cache:
         cache["targets"] = compile_targets(policy.metrics, policy.plans, policy.severities)
     result: TargetTable = cache["targets"]
@@ -421,7 +415,7 @@ _MEMO_LIMIT = 4096
 
 
 def _resolved(policy: Policy) -> dict[tuple[Any, Any, Any], ResolvedTarget]:
-    cache = _cache(policy)
+    cache = cache_of(policy)
     try:
         memo: dict[tuple[Any, Any, Any], ResolvedTarget] = cache["resolved"]
     except KeyError:
@@ -456,6 +450,15 @@ def resolve(policy: Policy, plan: str, severity: str, metric: str) -> ResolvedTa
     return found
 
 
+def _stop_events(metric: str, spec: MetricSpec) -> tuple[str, ...]:
+    if spec.stop_on:
+        return tuple(spec.stop_on)
+    own = spec.stop_event or _STOP_EVENTS.get(metric, f"{metric}_met")
+    if spec.cadence or own == EventType.RESOLVED:
+        return (own,)
+    return (own, EventType.RESOLVED.value)
+
+
 def _check_policy(policy: Policy) -> None:
     """Cross-checks: every name a table uses is declared, once; targets have a kind."""
     clocks = [ALWAYS, *policy.calendars]
@@ -486,8 +489,23 @@ def _check_policy(policy: Policy) -> None:
                 cell.start.next_open, list(policy.calendars), "calendar", f"{path}.start.next_open"
             )
 
+    events = policy.event_types()
     for m, spec in policy.metrics.items():
         base = f"metrics.{m}"
+        if spec.stop_on and spec.stop_event is not None:
+            raise PolicyError(
+                "give stop_event (one event) or stop_on (a list), not both", path=f"{base}.stop_on"
+            )
+        key = "stop_on" if spec.stop_on else "stop_event"
+        for i, kind in enumerate(_stop_events(m, spec)):
+            if kind not in events:
+                where = f"{base}.{key}" + (f".{i}" if spec.stop_on else "")
+                default = "" if spec.stop_on or spec.stop_event else " (the default for it)"
+                raise PolicyError(
+                    f"metric {m!r} waits for event {kind!r}{default}, which no ticket can "
+                    f"carry; name one of {', '.join(events)} or declare it under events:",
+                    path=where,
+                )
         need(spec.clock, clocks, "clock", f"{base}.clock")
         if isinstance(spec.start, NextOpen):
             need(

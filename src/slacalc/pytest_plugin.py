@@ -133,7 +133,7 @@ class PolicyFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from .checks import example_label
         from .errors import PolicyError
-        from .loading import load_policy
+        from .facade import load_policy
 
         try:
             policy = load_policy(self.path)

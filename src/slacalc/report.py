@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .availability import monthly_report
 from .errors import AvailabilityError, SlacalcError
 from .frame import OUTPUT_SUFFIXES
 
@@ -179,7 +180,7 @@ def canonical_keys(
 
 
 def _policies_named(col: pd.Series) -> dict[str, Policy]:
-    from .loading import load_policy
+    from .facade import load_policy
 
     found: dict[str, Policy] = {}
     for value in col.dropna().unique():
@@ -284,7 +285,7 @@ def availability_by_month(
         months = [str(p) for p in pd.period_range(first, last, freq="M")]
     rows = []
     for month in months:
-        rep = policy.availability(month, outages=_outages(records), plan=plan)
+        rep = monthly_report(policy, month, _outages(records), plan=plan)
         rows.append(
             {
                 "month": str(month)[:7],

@@ -32,7 +32,6 @@ from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from .errors import UnknownNameError
 from .instants import from_us
-from .policy import Policy
 from .states import State
 from .targets import ALWAYS, Target
 from .tickets import Ticket
@@ -59,6 +58,9 @@ class Step(BaseModel):
 
 _STEPS: TypeAdapter[tuple[Step, ...]] = TypeAdapter(tuple[Step, ...])
 
+RUN_KEPT = 5
+"""Steps kept at each end of a long run of like steps in an explanation."""
+
 
 class Trail:
     """A metric's audit trail as recorded: raw facts, written out as ``Step`` s on demand.
@@ -75,19 +77,48 @@ class Trail:
         self.tz = tz
         self.entries: list[tuple[str, int | None, Callable[..., str], tuple[Any, ...]]] = []
 
-    def add(
-        self, kind: str, at_us: int | None, text: Callable[..., str], *args: Any
-    ) -> None:
+    def add(self, kind: str, at_us: int | None, text: Callable[..., str], *args: Any) -> None:
         """Record one step; ``text(*args)`` is called only when the steps are asked for."""
         self.entries.append((kind, at_us, text, args))
 
     def steps(self) -> tuple[Step, ...]:
-        """The steps, written out."""
+        """The steps, written out; a long run of like steps is summarised.
+
+        A run of more than ``2 * RUN_KEPT + 1`` consecutive steps of one kind written by one
+        function (pauses, update cycles, ...) keeps its first and last ``RUN_KEPT`` and says
+        how many it leaves out between them, so an explanation stays readable (and small)
+        for a ticket with thousands of events.
+        """
         tz = self.tz
-        return tuple(
-            Step(kind=kind, text=text(*args), at=None if at is None else from_us(at, tz))
-            for kind, at, text, args in self.entries
-        )
+        out: list[Step] = []
+        entries = self.entries
+        i = 0
+        while i < len(entries):
+            kind, _, text, _ = entries[i]
+            j = i + 1
+            while j < len(entries) and entries[j][0] == kind and entries[j][2] is text:
+                j += 1
+            run = entries[i:j]
+            if len(run) > 2 * RUN_KEPT + 1:
+                left = run[RUN_KEPT:-RUN_KEPT]
+                times = [at for _, at, _, _ in left if at is not None]
+                span = ""
+                if times:
+                    span = (
+                        f", {fmt_time(from_us(times[0], tz))} to {fmt_time(from_us(times[-1], tz))}"
+                    )
+                gap = Step(kind=kind, text=f"... {len(left)} more {kind} steps like these{span}")
+                out += [self._step(e) for e in run[:RUN_KEPT]]
+                out.append(gap)
+                out += [self._step(e) for e in run[-RUN_KEPT:]]
+            else:
+                out += [self._step(e) for e in run]
+            i = j
+        return tuple(out)
+
+    def _step(self, entry: tuple[str, int | None, Callable[..., str], tuple[Any, ...]]) -> Step:
+        kind, at, text, args = entry
+        return Step(kind=kind, text=text(*args), at=None if at is None else from_us(at, self.tz))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Trail):
@@ -95,6 +126,26 @@ class Trail:
         if isinstance(other, tuple):
             return self.steps() == other
         return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Later:
+    """A value worked out on first use (then kept); equal when the values are equal."""
+
+    __slots__ = ("_find", "_value")
+
+    def __init__(self, find: Callable[[], Any]) -> None:
+        self._find: Callable[[], Any] | None = find
+        self._value: Any = None
+
+    def value(self) -> Any:
+        if self._find is not None:
+            self._value, self._find = self._find(), None
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Later) and self.value() == other.value()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -135,6 +186,7 @@ class MetricResult(BaseModel):
         None, exclude=True, description="The policy's target (not serialised: see clause)"
     )
     _steps: tuple[Step, ...] | Trail = PrivateAttr(default=())
+    _next: Later | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -159,8 +211,33 @@ class MetricResult(BaseModel):
             self._steps = steps
         return steps
 
+    @property
+    def next_change_at(self) -> datetime | None:
+        """When the state changes next if nothing else happens (no event), or ``None``.
+
+        Exact under pauses and business hours: evaluating at ``next_change_at`` gives
+        ``next_state``, and at any instant before it (from ``at``) the current state.
+        """
+        found = self._next_change()
+        return None if found is None else found[0]
+
+    @property
+    def next_state(self) -> State | None:
+        """The state ``next_change_at`` brings, or ``None``."""
+        found = self._next_change()
+        return None if found is None else found[1]
+
+    def _next_change(self) -> tuple[datetime, State] | None:
+        return None if self._next is None else self._next.value()
+
     @classmethod
-    def build(cls, values: dict[str, Any], fields_set: set[str], trail: Trail) -> MetricResult:
+    def build(
+        cls,
+        values: dict[str, Any],
+        fields_set: set[str],
+        trail: Trail,
+        next_change: Callable[[], tuple[datetime, State] | None] | None = None,
+    ) -> MetricResult:
         """A result from values the evaluation computed, without re-validating them.
 
         Internal: ``values`` holds every field, in the order of the fields, and
@@ -171,7 +248,8 @@ class MetricResult(BaseModel):
         object.__setattr__(result, "__dict__", values)
         object.__setattr__(result, "__pydantic_fields_set__", fields_set)
         object.__setattr__(result, "__pydantic_extra__", None)
-        object.__setattr__(result, "__pydantic_private__", {"_steps": trail})
+        later = None if next_change is None else Later(next_change)
+        object.__setattr__(result, "__pydantic_private__", {"_steps": trail, "_next": later})
         return result
 
     def explain(self) -> str:
@@ -346,13 +424,8 @@ def fmt_time(t: datetime) -> str:
     return f"{t.strftime(fmt)} {name}"
 
 
-def describe_clock(policy: Policy, name: str) -> str:
-    """``business (mon-fri 09:00-18:00, time zone GMT)`` or ``always (24x7)``."""
-    return describe_calendar(name, policy.clock(name))
-
-
 def describe_calendar(name: str, cal: Calendar) -> str:
-    """``describe_clock`` for a calendar already looked up."""
+    """``business (mon-fri 09:00-18:00, time zone GMT)`` or ``always (24x7, wall-clock time)``."""
     if name == ALWAYS:
         return "always (24x7, wall-clock time)"
     hours = "; ".join(f"{k} {', '.join(v) or 'closed'}" for k, v in cal.hours.items())

@@ -1,16 +1,22 @@
 """Metric states: the precedence rules that turn a clock's numbers into a ``State``.
 
-``state_for`` is pure and works on plain integers, so the scalar evaluation
-(``slacalc.evaluation``) and the column-wise one (``slacalc.frame``) apply the same rules.
+``STATE_RULES`` lists the rules in order; ``state_for`` applies them to plain integers
+(the scalar evaluation, ``slacalc.evaluation``) and ``state_codes`` to numpy columns (the
+table path, ``slacalc.frame``), side by side and tested against each other.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .targets import TargetKind
 
-__all__ = ["STATE_ORDER", "State", "state_for"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["STATE_ORDER", "STATE_RULES", "State", "state_codes", "state_for"]
 
 
 class State(StrEnum):
@@ -33,6 +39,18 @@ class State(StrEnum):
 
 STATE_ORDER: tuple[State, ...] = tuple(State)
 """States in precedence order: the first whose condition holds is the state."""
+
+STATE_RULES: tuple[tuple[State, str], ...] = (
+    (State.NOT_APPLICABLE, "no target"),
+    (State.NO_DEADLINE, "a commitment: no due time"),
+    (State.MET, "a stop event at or before the due time"),
+    (State.MISSED, "a stop event after the due time"),
+    (State.BREACHED, "no stop event, and at is past the due time"),
+    (State.PAUSED, "the clock is paused at at"),
+    (State.AT_RISK, "counted time >= warning fraction x target"),
+    (State.RUNNING, "otherwise"),
+)
+"""The rules in precedence order, as ``(state, condition)``: the first that holds wins."""
 
 
 def state_for(
@@ -70,3 +88,41 @@ def state_for(
     if elapsed_us >= warning_fraction * target_us:
         return State.AT_RISK
     return State.RUNNING
+
+
+def state_codes(
+    *,
+    none: NDArray[np.bool_],
+    commitment: NDArray[np.bool_],
+    target_us: NDArray[np.int64],
+    elapsed_us: NDArray[np.int64],
+    due_us: NDArray[np.int64],
+    stopped: NDArray[np.bool_],
+    stop_us: NDArray[np.int64],
+    at_us: int,
+    paused: NDArray[np.bool_] | bool,
+    warning_fraction: float,
+) -> NDArray[np.int8]:
+    """``state_for`` over columns: each row's index into ``STATE_ORDER``.
+
+    ``none``/``commitment`` mark rows whose target is absent or a commitment (their other
+    values are ignored), ``stopped`` rows with a stop event at ``stop_us``. The conditions
+    are ``STATE_RULES`` in order, given to ``numpy.select``.
+    """
+    import numpy as np
+
+    conditions = [
+        none,
+        commitment,
+        stopped & (stop_us <= due_us),
+        stopped,
+        at_us > due_us,
+        np.broadcast_to(paused, none.shape),
+        elapsed_us >= warning_fraction * target_us,
+    ]
+    assert len(conditions) == len(STATE_RULES) - 1
+    choices = [np.int8(STATE_ORDER.index(state)) for state, _ in STATE_RULES[:-1]]
+    codes: NDArray[np.int8] = np.select(
+        conditions, choices, default=np.int8(STATE_ORDER.index(State.RUNNING))
+    )
+    return codes

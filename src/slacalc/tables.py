@@ -27,15 +27,15 @@ import pandas as pd
 
 from . import isotext
 from .errors import SlacalcError
+from .facade import load_policy
 from .frame import STATE_DTYPE, FrameError, evaluate_frame
 from .instants import from_us, parse_instant, to_us
-from .loading import load_policy
 from .timeline import local_to_us
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from .policy import Policy
+    from .facade import Policy
 
 __all__ = ["CHUNK", "LEFT_OUT", "evaluate_tables", "opened_instants", "policies_of"]
 

@@ -182,7 +182,14 @@ class MetricSpec(Frozen):
     description: str | None = None
     stop_event: str | None = Field(
         None,
-        description="Event type that meets this metric (default: responded / resolved / updated)",
+        description="Event type that meets this metric (default: responded / resolved / "
+        "updated); a resolution also stops it unless stop_on is given",
+    )
+    stop_on: tuple[str, ...] | None = Field(
+        None,
+        description="Every event type that stops this metric's clock, e.g. [responded]: "
+        "instead of stop_event and the resolution",
+        min_length=1,
     )
     cadence: bool = Field(
         False,

@@ -23,10 +23,10 @@ from pydantic import (
 )
 
 from ._frozen import Frozen
-from .calendar import ZONE_PATTERN, Calendar
+from .calendar import ZONE_PATTERN
 from .durations import Duration
 from .errors import PolicyError
-from .instants import Instant
+from .instants import Instant, zone_named
 from .states import State
 
 __all__ = [
@@ -291,7 +291,8 @@ class AvailabilitySpec(Frozen):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
-        return Calendar._known_zone(v)
+        zone_named(v)
+        return v
 
     @model_validator(mode="after")
     def _credit_causes(self) -> AvailabilitySpec:

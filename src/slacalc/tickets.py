@@ -11,6 +11,7 @@ such as ``NaiveDatetimeError``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
@@ -35,6 +36,26 @@ class EventType(StrEnum):
     SEVERITY_CHANGED = "severity_changed"
     REOPENED = "reopened"
     UPDATED = "updated"
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        """Every built-in event type, in declaration order."""
+        return _EVENT_VALUES
+
+    @classmethod
+    def lookup(cls, name: str) -> EventType | None:
+        """The built-in type for ``name`` (spaces, dashes and case forgiven), or ``None``."""
+        return _EVENT_TYPES.get(normalise_event(name))
+
+
+_EVENT_TYPES: dict[str, EventType] = {t.value: t for t in EventType}
+_EVENT_VALUES: tuple[str, ...] = tuple(_EVENT_TYPES)
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def normalise_event(name: str) -> str:
+    """``'Severity Changed'`` -> ``'severity_changed'``: how event type names are compared."""
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def reraise(e: ValidationError, error: type[SlacalcError], what: str) -> NoReturn:
@@ -99,10 +120,15 @@ class InputModel(BaseModel, metaclass=_RaisesOurs):
 
 
 class Event(InputModel):
-    """One thing that happened to a ticket, at an aware instant."""
+    """One thing that happened to a ticket, at an aware instant.
 
-    type: EventType = Field(
-        description="responded, resolved, paused, resumed, severity_changed, reopened, updated"
+    ``type`` is an ``EventType`` or another lower-case identifier: an event type a policy
+    declares under ``events:`` (evaluation refuses one the policy does not know).
+    """
+
+    type: EventType | str = Field(
+        description="responded, resolved, paused, resumed, severity_changed, reopened, updated, "
+        "or an event type the policy declares under events:"
     )
     at: Instant = Field(description="When it happened (aware; ISO 8601 with an offset in JSON)")
     severity: str | None = Field(None, description="The new severity (severity_changed only)")
@@ -112,9 +138,12 @@ class Event(InputModel):
     @classmethod
     def _known_type(cls, v: Any) -> Any:
         if isinstance(v, str) and not isinstance(v, EventType):
-            key = v.strip().lower().replace(" ", "_").replace("-", "_")
-            if key not in EventType._value2member_map_:
-                raise UnknownNameError("event type", v, [t.value for t in EventType])
+            known = EventType.lookup(v)
+            if known is not None:
+                return known
+            key = normalise_event(v)
+            if not _IDENTIFIER.match(key):
+                raise UnknownNameError("event type", v, EventType.values())
             return key
         return v
 

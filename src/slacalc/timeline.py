@@ -21,19 +21,37 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .errors import CalendarError
 from .hours import DayIntervals
-from .instants import EPOCH
+from .instants import from_us, to_us
 
-__all__ = ["HORIZON_YEARS", "Timeline", "local_to_us"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    I64 = NDArray[np.int64]
+
+__all__ = [
+    "HORIZON_US",
+    "HORIZON_YEARS",
+    "Timeline",
+    "add_on_index",
+    "cum_on_index",
+    "local_to_us",
+    "next_open_on_index",
+    "wall_to_us",
+    "wall_to_us_array",
+]
 
 HORIZON_YEARS = 200
 """The longest span, in years, one question may cover (and the most the index holds)."""
 
 _US_PER_DAY = 86_400_000_000
+HORIZON_US = HORIZON_YEARS * 366 * _US_PER_DAY
+"""``HORIZON_YEARS`` in microseconds (of 366 days): the longest span a clock may run."""
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MIN_YEAR = 2
 _MAX_YEAR = 9998
@@ -55,12 +73,16 @@ def _offset_us(zone: ZoneInfo, d: date, hour: int = 12) -> int:
 
 
 def local_to_us(zone: ZoneInfo, d: date, minute: int) -> int:
-    """The instant of local wall time ``d + minute`` in ``zone``.
+    """The instant of local wall time ``d + minute`` in ``zone`` (see ``wall_to_us``)."""
+    return wall_to_us(zone, datetime(d.year, d.month, d.day) + timedelta(minutes=minute))
+
+
+def wall_to_us(zone: ZoneInfo, wall: datetime) -> int:
+    """The instant of the naive local wall time ``wall`` in ``zone``: the one gap/fold rule.
 
     A wall time in a spring-forward gap maps to the first instant after the gap; an
     ambiguous (fall-back) one takes its first occurrence.
     """
-    wall = datetime(d.year, d.month, d.day) + timedelta(minutes=minute)
     first = wall.replace(tzinfo=zone, fold=0)
     us = _to_us(first)
     if _from_us(us).astimezone(zone).replace(tzinfo=None) == wall:
@@ -79,13 +101,47 @@ def local_to_us(zone: ZoneInfo, d: date, minute: int) -> int:
     return hi * 1_000_000
 
 
+def wall_to_us_array(zone: ZoneInfo, wall: I64) -> I64:
+    """``wall_to_us`` for an array of naive wall times (microseconds since 1970-01-01 00:00).
+
+    A local day whose neighbours (local noon the day before, of, and after) share one UTC
+    offset has no transition: its wall times shift by that offset at once. The few wall
+    times on a day near a transition are answered by ``wall_to_us`` itself, one by one.
+    """
+    import numpy as np
+
+    out = np.empty(len(wall), dtype=np.int64)
+    if not len(wall):
+        return out
+    day = wall // _US_PER_DAY
+    days, inverse = np.unique(day, return_inverse=True)
+    noon: dict[int, int] = {}
+
+    def offset(ordinal_from_epoch: int) -> int:
+        got = noon.get(ordinal_from_epoch)
+        if got is None:
+            d = date.fromordinal(ordinal_from_epoch + _EPOCH_ORDINAL)
+            got = noon[ordinal_from_epoch] = _offset_us(zone, d)
+        return got
+
+    shift = np.empty(len(days), dtype=np.int64)
+    plain = np.ones(len(days), dtype=bool)
+    for k, d in enumerate(days.tolist()):
+        here = offset(d)
+        shift[k] = here
+        plain[k] = offset(d - 1) == here == offset(d + 1)
+    out[:] = wall - shift[inverse]
+    for i in np.flatnonzero(~plain[inverse]).tolist():
+        out[i] = wall_to_us(zone, from_us(int(wall[i])).replace(tzinfo=None))
+    return out
+
+
 def _to_us(t: datetime) -> int:
-    d = t - EPOCH
-    return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+    return to_us(t)
 
 
 def _from_us(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
+    return from_us(us)
 
 
 def _local_year(zone: ZoneInfo | None, us: int) -> tuple[int, date]:
@@ -119,12 +175,14 @@ class Timeline:
         self._prepare = prepare_years
         self._lock = threading.Lock()
         self._index: _Index | None = None
+        self._arrays: tuple[_Index, I64, I64] | None = None
 
     # pickling: drop the cache and the lock, rebuild on demand
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_lock"] = None
         state["_index"] = None
+        state["_arrays"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -217,12 +275,6 @@ class Timeline:
         return _Index(lo, hi, bounds, cum, first_year, last_year)
 
     # ---- questions (microseconds in, microseconds out) ------------------------------
-    def cum(self, idx: _Index, x: int) -> int:
-        i = bisect_right(idx.bounds, x)
-        if i & 1:
-            return idx.cum[i >> 1] + x - idx.bounds[i - 1]
-        return idx.cum[i >> 1]
-
     def elapsed(self, a: int, b: int) -> int:
         """Open microseconds in ``[a, b)``; negative when ``b < a``."""
         if self.always:
@@ -347,7 +399,122 @@ class Timeline:
         idx = self.index_for(lo, hi)
         return idx.bounds, idx.cum
 
+    # ---- the same questions for numpy arrays (searchsorted beside bisect) --------------
+    def arrays(self, lo: int, hi: int) -> tuple[int, int, I64, I64]:
+        """``(lo, hi, bounds, cum)`` of an index covering ``[lo, hi]``, as numpy arrays."""
+        import numpy as np
+
+        idx = self.index_for(lo, hi)
+        cached = self._arrays
+        if cached is None or cached[0] is not idx:
+            cached = (
+                idx,
+                np.asarray(idx.bounds, dtype=np.int64),
+                np.asarray(idx.cum, dtype=np.int64),
+            )
+            self._arrays = cached
+        return idx.lo, idx.hi, cached[1], cached[2]
+
+    def elapsed_array(self, a: I64, b: I64) -> I64:
+        """``elapsed`` element-wise."""
+        if self.always or not len(a):
+            return b - a
+        _, _, bounds, cum = self.arrays(int(min(a.min(), b.min())), int(max(a.max(), b.max())))
+        return cum_on_index(bounds, cum, b) - cum_on_index(bounds, cum, a)
+
+    def add_array(self, x: I64, d: I64) -> I64:
+        """``add`` element-wise, for ``d >= 0``.
+
+        The index is asked for the span the answers need, widened a few times; an answer
+        still beyond it is asked of ``add`` itself (which grows the index its own way).
+        """
+        import numpy as np
+
+        if self.always or not len(x):
+            return x + d
+        out = x.copy()
+        todo = np.flatnonzero(d > 0)
+        if not len(todo):
+            return out
+        lo, hi = int(x[todo].min()), int((x[todo] + d[todo]).max()) + 14 * _US_PER_DAY
+        for _ in range(4):
+            ilo, ihi, bounds, cum = self.arrays(lo, hi)
+            u, ok = add_on_index(bounds, cum, x[todo], d[todo])
+            ok &= u <= ihi
+            out[todo[ok]] = u[ok]
+            todo = todo[~ok]
+            if not len(todo):
+                return out
+            hi = ihi + max(ihi - ilo, 366 * _US_PER_DAY)
+        for i in todo.tolist():
+            out[i] = self.add(int(x[i]), int(d[i]))
+        return out
+
+    def next_open_array(self, x: I64) -> I64:
+        """``next_open`` element-wise."""
+        import numpy as np
+
+        if self.always or not len(x):
+            return x.copy()
+        _, ihi, bounds, _ = self.arrays(int(x.min()), int(x.max()) + 14 * _US_PER_DAY)
+        out, ok = next_open_on_index(bounds, x)
+        ok &= out <= ihi
+        for i in np.flatnonzero(~ok).tolist():
+            out[i] = self.next_open(int(x[i]))
+        return out
+
+    def is_open_array(self, x: I64) -> NDArray[np.bool_]:
+        """``is_open`` element-wise."""
+        import numpy as np
+
+        if self.always or not len(x):
+            return np.ones(len(x), dtype=bool)
+        _, _, bounds, _ = self.arrays(int(x.min()), int(x.max()) + 1)
+        return (np.searchsorted(bounds, x, side="right") & 1).astype(bool)
+
+
+def cum_on_index(bounds: I64, cum: I64, x: I64) -> I64:
+    """Open time from the start of an index to each ``x``: ``Timeline``'s ``cum`` rule.
+
+    ``bounds`` is ``[start0, end0, start1, ...]`` and ``cum[k]`` the open time before
+    interval ``k`` (``bisect_right`` there, ``searchsorted(side="right")`` here).
+    """
+    import numpy as np
+
+    i = np.searchsorted(bounds, x, side="right")
+    inside = (i & 1).astype(bool)
+    before = bounds[np.maximum(i - 1, 0)] if len(bounds) else np.zeros_like(x)
+    result: I64 = cum[i >> 1] + np.where(inside, x - before, 0)
+    return result
+
+
+def add_on_index(bounds: I64, cum: I64, x: I64, d: I64) -> tuple[I64, NDArray[np.bool_]]:
+    """``Timeline.add`` for ``d > 0`` on one index: ``(u, ok)``, ``ok`` where it answers.
+
+    With ``t = cum(x) + d`` and ``k`` the first interval whose cumulative end reaches
+    ``t``, ``u = start_k + t - cum_k``: a target reached exactly at a closing time answers
+    that closing time, never the next opening.
+    """
+    import numpy as np
+
+    target = cum_on_index(bounds, cum, x) + d
+    k = np.searchsorted(cum[1:], target, side="left")
+    ok = target <= cum[-1]
+    kk = np.where(ok, k, 0)
+    u = bounds[2 * kk] + target - cum[kk] if len(bounds) else x.copy()
+    return u, ok & (len(bounds) > 0)
+
+
+def next_open_on_index(bounds: I64, x: I64) -> tuple[I64, NDArray[np.bool_]]:
+    """``Timeline.next_open`` on one index: ``(u, ok)``, ``ok`` where the index answers."""
+    import numpy as np
+
+    i = np.searchsorted(bounds, x, side="right")
+    inside = (i & 1).astype(bool)
+    nxt = bounds[np.minimum(i, len(bounds) - 1)] if len(bounds) else x
+    ok = inside | (i < len(bounds))
+    return np.where(inside, x, nxt), ok
+
 
 def _year_start(zone: ZoneInfo, year: int) -> int:
     return local_to_us(zone, date(year, 1, 1), 0)
-
