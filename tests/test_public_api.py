@@ -217,6 +217,7 @@ INTERNAL_TYPES = {
     "slacalc.results.Trail": "MetricResult.build, the evaluation's own constructor",
     "slacalc.timeline.Timeline": "Calendar.timeline, the index the table path reads",
     "slacalc.timeline._Index": "Timeline.index_for, inside the above",
+    "slacalc.policy.Policy": "the data model engine functions take; slacalc.Policy subclasses it",
 }
 
 
@@ -273,7 +274,8 @@ def test_every_type_the_api_returns_or_accepts_is_exported() -> None:
             _slacalc_types(hint, new)
         for tp in new - found:
             found.add(tp)
-            todo.append(tp)
+            if f"{tp.__module__}.{tp.__qualname__}" not in INTERNAL_TYPES:
+                todo.append(tp)  # internal plumbing is not walked into
     missing = sorted(
         f"{tp.__module__}.{tp.__qualname__}"
         for tp in found

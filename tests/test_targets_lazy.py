@@ -46,6 +46,7 @@ metrics:
     targets:
       s2: 8h
   follow_up:
+    stop_event: updated
     targets: {{}}
 """
 
