@@ -21,9 +21,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import Cell, MetricRules, evaluate_metric, plain_calendar
+from reference import Cell, MetricRules, ReferenceCalendar, evaluate_metric, plain_calendar
 
-from slacalc import Event, Ticket, load_policy
+from slacalc import Event, Ticket, bundled_policies, load_policy
 
 MIN = timedelta(minutes=1)
 PLANS = ("basic", "pro")
@@ -186,13 +186,10 @@ class History:
 
 
 @st.composite
-def histories(draw: st.DrawFn, zone: str) -> History:
-    """A valid full history opened within days of one of the zone's clock changes."""
-    change = date.fromisoformat(draw(st.sampled_from(ZONES[zone][0])))
-    start = datetime(change.year, change.month, change.day, tzinfo=ZoneInfo(zone)) - 3 * timedelta(
-        days=1
-    )
-    opened = start.astimezone(UTC) + draw(st.integers(0, 5 * 24 * 60)) * MIN
+def history_from(
+    draw: st.DrawFn, opened: datetime, plans: list[str], severities: list[str], zone: str
+) -> History:
+    """A valid full history of a ticket opened at ``opened`` (UTC)."""
     events: list[tuple[str, datetime, str | None]] = []
     t = opened  # UTC, so adding minutes adds real time
     paused = resolved = False
@@ -208,7 +205,7 @@ def histories(draw: st.DrawFn, zone: str) -> History:
         ]
         kind = draw(st.sampled_from(kinds))
         if kind == "severity_changed":
-            events.append((kind, t, draw(st.sampled_from(SEVERITIES))))
+            events.append((kind, t, draw(st.sampled_from(severities))))
             continue
         paused = {"paused": True, "resumed": False}.get(kind, paused)
         resolved = {"resolved": True, "reopened": False}.get(kind, resolved)
@@ -217,20 +214,33 @@ def histories(draw: st.DrawFn, zone: str) -> History:
         local = ZoneInfo(zone)
         opened = opened.astimezone(local)
         events = [(k, t.astimezone(local), s) for k, t, s in events]
-    return History(draw(st.sampled_from(PLANS)), draw(st.sampled_from(SEVERITIES)), opened, events)
+    return History(draw(st.sampled_from(plans)), draw(st.sampled_from(severities)), opened, events)
+
+
+@st.composite
+def histories(draw: st.DrawFn, zone: str) -> History:
+    """A valid full history opened within days of one of the zone's clock changes."""
+    change = date.fromisoformat(draw(st.sampled_from(ZONES[zone][0])))
+    start = datetime(change.year, change.month, change.day, tzinfo=ZoneInfo(zone))
+    start -= timedelta(days=3)
+    opened = start.astimezone(UTC) + draw(st.integers(0, 5 * 24 * 60)) * MIN
+    return draw(history_from(opened, list(PLANS), list(SEVERITIES), zone))
+
+
+@st.composite
+def at_for(draw: st.DrawFn, h: History) -> datetime:
+    """An instant to evaluate a history at: anywhere, or next to one of its events."""
+    if h.events and draw(st.booleans()):
+        at = draw(st.sampled_from([t for _, t, _ in h.events])).astimezone(UTC)
+        return max(at + draw(st.integers(-1, 1)) * MIN, h.opened.astimezone(UTC))
+    span = draw(st.sampled_from([300, 6 * 24 * 60]))
+    return h.opened.astimezone(UTC) + draw(st.integers(0, span)) * MIN
 
 
 @st.composite
 def ticket_at(draw: st.DrawFn, zone: str) -> tuple[History, datetime]:
-    """A history and an instant to evaluate it at: anywhere, or next to one of its events."""
     h = draw(histories(zone))
-    if h.events and draw(st.booleans()):
-        at = draw(st.sampled_from([t for _, t, _ in h.events])).astimezone(UTC)
-        at = max(at + draw(st.integers(-1, 1)) * MIN, h.opened)
-    else:
-        span = draw(st.sampled_from([300, 6 * 24 * 60]))
-        at = h.opened.astimezone(UTC) + draw(st.integers(0, span)) * MIN
-    return h, at.astimezone(UTC)
+    return h, draw(at_for(h))
 
 
 def expected(zone: str, h: History, at: datetime, metric: str):
@@ -240,6 +250,15 @@ def expected(zone: str, h: History, at: datetime, metric: str):
 def instant(value: object) -> object:
     """Datetimes in UTC: an aware datetime in a repeated hour never equals one in another zone."""
     return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def differences(metric: str, want, got) -> list[str]:
+    """What ``policy.evaluate`` says differently from the reference, field by field."""
+    return [
+        f"{metric}.{f}: slacalc {getattr(got, f)!r}, reference {getattr(want, f)!r}"
+        for f in FIELDS
+        if instant(getattr(want, f)) != instant(getattr(got, f))
+    ]
 
 
 # ---- the legs -----------------------------------------------------------------------------------
@@ -257,12 +276,7 @@ def test_scalar_equals_reference(policies, zone):
         ev = policy.evaluate(h.ticket(), at=at)
         bad = []
         for metric in TARGETS:
-            want, got = expected(zone, h, at, metric), ev[metric]
-            for f in FIELDS:
-                if instant(getattr(want, f)) != instant(getattr(got, f)):
-                    bad.append(
-                        f"{metric}.{f}: slacalc {getattr(got, f)!r}, reference {getattr(want, f)!r}"
-                    )
+            bad += differences(metric, expected(zone, h, at, metric), ev[metric])
         assert not bad, f"{h} at {at.isoformat()}:\n" + "\n".join(bad)
 
     check()
@@ -325,6 +339,86 @@ def test_table_equals_reference(policies, zone):
                             f"{getattr(want, f)!r} ({h})"
                         )
         assert not bad, f"at {at.isoformat()}:\n" + "\n".join(bad)
+
+    check()
+
+
+# ---- the bundled policies -----------------------------------------------------------------------
+DEFAULT_STOP = {"response": "responded", "resolution": "resolved", "update": "updated"}
+BUNDLED_FROM = datetime(2026, 10, 20, tzinfo=UTC)  # UK and US clock changes, Thanksgiving
+
+
+def bundled_rules(policy) -> dict[tuple[str, str], MetricRules]:
+    """The reference's description of a loaded policy, read from its data.
+
+    Calendars are re-read by ``ReferenceCalendar``; each cell's target (after the policy's
+    defaults are applied) becomes minutes, a business day being its clock's ``business_day``.
+    """
+    clocks = {name: ReferenceCalendar(cal) for name, cal in policy.calendars.items()}
+    assert not policy.pause_windows
+
+    def cell(plan: str, sev: str, metric: str) -> Cell | None:
+        t = policy.target(plan, sev, metric)
+        if t.kind == "none":
+            return None
+        if t.kind == "commitment":
+            return Cell(commitment=t.commitment)
+        length = t.within.fixed
+        if t.within.business_days:
+            day = policy.calendars[t.clock].business_day_length
+            length += day * t.within.business_days.numerator / t.within.business_days.denominator
+        start = None if t.start == "opened" else t.start.next_open
+        return Cell(length // MIN, t.clock, start=start)
+
+    rules = {}
+    for metric, spec in policy.metrics.items():
+        stop = spec.stop_event or DEFAULT_STOP[metric]
+        # a resolution answers the response, unless the metric names its own stop event
+        stops = (
+            ("responded", "resolved")
+            if spec.stop_event is None and stop == "responded"
+            else (stop,)
+        )
+        for plan in policy.plans:
+            rules[metric, plan] = MetricRules(
+                {sev: cell(plan, sev, metric) for sev in policy.severities},
+                clocks,
+                stops=stops,
+                pausable=spec.pausable,
+                cadence=spec.cadence,
+                warning=spec.warning_fraction or policy.warning_fraction,
+            )
+    return rules
+
+
+BUNDLED = {name: load_policy(name) for name in bundled_policies()}
+BUNDLED["helpdesk"] = load_policy(Path(__file__).parent / "policies" / "helpdesk.yaml")
+BUNDLED_RULES = {name: bundled_rules(policy) for name, policy in BUNDLED.items()}
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_bundled_policies_equal_reference(name):
+    """policy.evaluate on the bundled policies (and tests/policies/helpdesk.yaml)."""
+    policy, rules = BUNDLED[name], BUNDLED_RULES[name]
+    zones = sorted({cal.timezone for cal in policy.calendars.values()} | {"UTC"})
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[History, datetime]:
+        opened = BUNDLED_FROM + draw(st.integers(0, 70 * 24 * 60)) * MIN
+        zone = draw(st.sampled_from(zones))
+        h = draw(history_from(opened, list(policy.plans), list(policy.severities), zone))
+        return h, draw(at_for(h))
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(cases())
+    def check(case):
+        h, at = case
+        ev = policy.evaluate(h.ticket(), at=at)
+        bad = []
+        for metric in policy.metrics:
+            want = evaluate_metric(rules[metric, h.plan], h.severity, h.opened, h.events, at)
+            bad += differences(metric, want, ev[metric])
+        assert not bad, f"{h} at {at.isoformat()}:\n" + "\n".join(bad)
 
     check()
 
