@@ -345,10 +345,6 @@ class Answer:
 DUE_LIMIT = 60 * 24 * 60  # minutes a due time may lie after its start (tests stay far below)
 
 
-def _inside(m: int, windows: list[tuple[int, int]]) -> bool:
-    return any(a <= m < b for a, b in windows)
-
-
 def evaluate_metric(
     rules: MetricRules,
     severity: str,
@@ -408,13 +404,14 @@ def evaluate_metric(
                 gaps.append((stop, m))
                 stop = None
 
+    # Minutes that never count: paused (for a pausable metric), or between resolved and reopened.
+    held = (pauses if rules.pausable else []) + gaps
+
     def counted(clock: object, m: int) -> bool:
-        """Minute ``m`` counts: the clock is open, not paused (if pausable), not resolved."""
+        """Minute ``m`` counts: the clock is open and it is not held."""
         if not clock.minute_open(m):  # type: ignore[attr-defined]
             return False
-        if rules.pausable and _inside(m, pauses):
-            return False
-        return not _inside(m, gaps)
+        return not any(start <= m < end for start, end in held)
 
     def clock_of(cell: Cell) -> object:
         return AlwaysOpen() if cell.clock == "always" else rules.clocks[cell.clock]
