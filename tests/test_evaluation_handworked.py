@@ -341,3 +341,55 @@ def test_a_response_after_the_answering_resolution_changes_nothing(policy):
         3 * H,
         1 * H,
     )
+
+
+def test_a_severity_change_on_the_due_time_still_retargets(policy):
+    # s1, opened Mon 2026-11-02 09:00 CST (15:00Z): response due 10:00 CST (16:00Z). Lowered
+    # to s3 at exactly 10:00 CST: at its due time a metric is not yet breached, so it is
+    # re-targeted: s3's 8h from opening -> 17:00 CST (23:00Z). At 12:00 CST (18:00Z): 3h of
+    # 8h (0.375) -> running.
+    t = ticket("s1", "2026-11-02T15:00", ("severity_changed", "2026-11-02T16:00", "s3"))
+    check(
+        Both(policy, t, z("2026-11-02T18:00"))["response"],
+        "running",
+        z("2026-11-02T23:00"),
+        3 * H,
+        5 * H,
+        "s3",
+    )
+    # A minute later (10:01 CST) the s1 target had passed: the breach stays, against s1.
+    t = ticket("s1", "2026-11-02T15:00", ("severity_changed", "2026-11-02T16:01", "s3"))
+    check(
+        Both(policy, t, z("2026-11-02T18:00"))["response"],
+        "breached",
+        z("2026-11-02T16:00"),
+        3 * H,
+        -2 * H,
+        "s1",
+    )
+
+
+def test_answers_on_the_due_time_are_on_time(policy):
+    # s1, opened Mon 2026-11-02 09:00 CST (15:00Z). Responded at 10:00 CST (16:00Z), the
+    # response's due time: met, 1h counted, nothing left. The response also opens the next
+    # update cycle (the first, due 11:00, is on time): due 12:00 CST (18:00Z); an update at
+    # exactly 12:00 is on time and starts a cycle due 14:00 CST (20:00Z). At 13:00 CST
+    # (19:00Z): 1h of 2h (0.5) -> running.
+    t = ticket(
+        "s1", "2026-11-02T15:00", ("responded", "2026-11-02T16:00"), ("updated", "2026-11-02T18:00")
+    )
+    ev = Both(policy, t, z("2026-11-02T19:00"))
+    check(ev["response"], "met", z("2026-11-02T16:00"), 1 * H, 0 * H)
+    check(ev["update"], "running", z("2026-11-02T20:00"), 1 * H, 1 * H)
+    # The update a minute late (12:01 CST) is missed for good; the next cycle then runs from
+    # 12:01 to 14:01 CST (20:01Z), 59m counted by 13:00.
+    t = ticket(
+        "s1", "2026-11-02T15:00", ("responded", "2026-11-02T16:00"), ("updated", "2026-11-02T18:01")
+    )
+    check(
+        Both(policy, t, z("2026-11-02T19:00"))["update"],
+        "missed",
+        z("2026-11-02T20:01"),
+        59 * M,
+        61 * M,
+    )
