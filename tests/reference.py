@@ -1,4 +1,7 @@
-"""A slow, obviously-correct reference calendar, for checking the real one.
+"""Slow, obviously-correct references for checking slacalc: a calendar, and ticket evaluation.
+
+The evaluation reference (``evaluate_metric``, at the end of this module) is built on the
+calendar one; what follows describes the calendar.
 
 It shares no code with ``slacalc.timeline`` or ``slacalc.hours``: it re-reads a calendar's
 *data* (zone, weekly hours, holidays, overrides), turns every interval that starts on a

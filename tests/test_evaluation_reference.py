@@ -298,6 +298,7 @@ FIELDS = ("state", "due_at", "elapsed", "remaining", "breached", "severity")
 
 @pytest.mark.parametrize("zone", sorted(ZONES))
 def test_scalar_equals_reference(policies, zone):
+    """policy.evaluate, one ticket at a time, equals the reference on every metric."""
     policy = policies[zone]
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -329,6 +330,7 @@ def _same(value, want) -> bool:
 
 @pytest.mark.parametrize("zone", sorted(ZONES))
 def test_table_equals_reference(policies, zone):
+    """evaluate_frame(tickets, events=...) equals the reference on every row and metric."""
     pd = pytest.importorskip("pandas")
     policy = policies[zone]
 
