@@ -1,4 +1,7 @@
-"""A slow, obviously-correct reference calendar, for checking the real one.
+"""Slow, obviously-correct references for checking slacalc: a calendar, and ticket evaluation.
+
+The evaluation reference (``evaluate_metric``, at the end of this module) is built on the
+calendar one; what follows describes the calendar.
 
 It shares no code with ``slacalc.timeline`` or ``slacalc.hours``: it re-reads a calendar's
 *data* (zone, weekly hours, holidays, overrides), turns every interval that starts on a
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -114,9 +118,7 @@ class ReferenceCalendar:
         for key, intervals in cal.hours.items():
             for i in weekdays_of(key):
                 self.week[i] = [interval_minutes(x) for x in intervals]
-        self.overrides = {
-            d: [interval_minutes(x) for x in v] for d, v in cal.overrides.items()
-        }
+        self.overrides = {d: [interval_minutes(x) for x in v] for d, v in cal.overrides.items()}
         rules = cal.holidays
         self.country = rules.country
         self.subdivision = rules.subdivision
@@ -176,10 +178,16 @@ class ReferenceCalendar:
             d += timedelta(days=1)
         # Exact for minutes whose local date lies two days inside the window: any interval
         # covering them starts on a date in the window (an interval lasts under 48 hours).
-        self._lo = epoch_minute(wall_to_instant(datetime.combine(first, datetime.min.time())
-                                                + timedelta(days=3), self.zone))
-        self._hi = epoch_minute(wall_to_instant(datetime.combine(last, datetime.min.time())
-                                                - timedelta(days=1), self.zone))
+        self._lo = epoch_minute(
+            wall_to_instant(
+                datetime.combine(first, datetime.min.time()) + timedelta(days=3), self.zone
+            )
+        )
+        self._hi = epoch_minute(
+            wall_to_instant(
+                datetime.combine(last, datetime.min.time()) - timedelta(days=1), self.zone
+            )
+        )
         self._open = opened
 
     def minute_open(self, m: int) -> bool:
@@ -229,3 +237,262 @@ class ReferenceCalendar:
             u += 1
             assert u - m < self.LIMIT_DAYS * 24 * 60, "reference walked too far"
         return from_minute(u)
+
+
+# ==== a minute-stepping reference for ticket evaluation ===========================================
+#
+# The rules of docs/evaluation.md (which grows from semantics.md), for one metric of one ticket,
+# answered by walking minutes. It knows nothing of slacalc: its inputs are plain data (a
+# calendar's zone, weekly hours and closed dates; a target per severity; the metric's flags;
+# the events as ``(type, instant, severity)``), its output a plain ``Answer``. Every instant
+# must lie on a whole minute, so a minute is either wholly counted or wholly not.
+
+
+class AlwaysOpen:
+    """The 24x7 clock: every minute is open."""
+
+    def minute_open(self, m: int) -> bool:
+        return True
+
+    def next_open(self, t: datetime) -> datetime:
+        return t
+
+
+class _Holidays:
+    """Holiday rules with explicit dates only (no country)."""
+
+    def __init__(self, dates: tuple[date, ...]) -> None:
+        self.country = None
+        self.subdivision = None
+        self.categories = None
+        self.dates = dates
+        self.remove: tuple[date, ...] = ()
+
+
+class CalendarData:
+    """A calendar as plain data: a zone, weekly hours and closed dates (no overrides)."""
+
+    def __init__(self, timezone: str, hours: dict[str, list[str]], closed: tuple[str, ...] = ()):
+        self.timezone = timezone
+        self.hours = hours
+        self.overrides: dict[date, list[str]] = {}
+        self.holidays = _Holidays(tuple(date.fromisoformat(d) for d in closed))
+
+
+def plain_calendar(timezone: str, hours: dict[str, list[str]], closed: tuple[str, ...] = ()):
+    """A ``ReferenceCalendar`` for a zone, weekly hours and explicit closed dates."""
+    return ReferenceCalendar(CalendarData(timezone, hours, closed))
+
+
+class Cell:
+    """One target: ``minutes`` of counted time on ``clock``; or a commitment; or none.
+
+    ``start`` names a clock whose next opening starts the count (``None``: the anchor itself).
+    """
+
+    def __init__(
+        self,
+        minutes: int | None = None,
+        clock: str = "always",
+        start: str | None = None,
+        commitment: str | None = None,
+    ) -> None:
+        assert (minutes is None) != (commitment is None)
+        self.minutes, self.clock, self.start, self.commitment = minutes, clock, start, commitment
+
+
+class MetricRules:
+    """One metric: its target per severity (``None`` = no target) and its flags.
+
+    ``stops`` are the event types that stop the clock, the earliest of them winning. A metric
+    whose only stop event is ``resolved`` is re-opened by ``reopened``. ``cadence`` metrics
+    restart at every ``updated`` or ``responded`` event and stop at the final resolution.
+    """
+
+    def __init__(
+        self,
+        targets: dict[str, Cell | None],
+        clocks: dict[str, object],
+        *,
+        stops: tuple[str, ...] = (),
+        pausable: bool = False,
+        cadence: bool = False,
+        warning: float = 0.75,
+    ) -> None:
+        self.targets, self.clocks = targets, clocks
+        self.stops, self.pausable, self.cadence, self.warning = stops, pausable, cadence, warning
+
+
+class Answer:
+    """Where one metric stands: what ``MetricResult`` reports, as plain values."""
+
+    def __init__(
+        self,
+        state: str,
+        due_at: datetime | None,
+        elapsed: timedelta | None,
+        remaining: timedelta | None,
+        severity: str,
+    ) -> None:
+        self.state, self.due_at, self.elapsed, self.remaining = state, due_at, elapsed, remaining
+        self.severity = severity
+        self.breached = state in ("breached", "missed")
+
+    def __repr__(self) -> str:
+        return (
+            f"Answer({self.state}, due={self.due_at}, elapsed={self.elapsed}, "
+            f"remaining={self.remaining}, severity={self.severity})"
+        )
+
+
+DUE_LIMIT = 60 * 24 * 60  # minutes a due time may lie after its start (tests stay far below)
+
+
+def evaluate_metric(
+    rules: MetricRules,
+    severity: str,
+    opened: datetime,
+    events: list[tuple[str, datetime, str | None]],
+    at: datetime,
+) -> Answer:
+    """One metric of one ticket at ``at``, minute by minute.
+
+    ``events`` are ``(type, instant, new severity or None)``; they are put in time order
+    (equal instants keep their order) and those after ``at`` are ignored. The history must
+    be valid (each resume after a pause, each reopen after a resolution).
+    """
+    o, a = epoch_minute(opened), epoch_minute(at)
+    assert o <= a
+    timed = sorted(((epoch_minute(t), i, kind, sev) for i, (kind, t, sev) in enumerate(events)))
+    evs = [(m, kind, sev) for m, _, kind, sev in timed if m <= a]
+
+    # Pause windows: paused -> resumed, or paused -> at while still paused.
+    pauses: list[tuple[int, int]] = []
+    since = None
+    for m, kind, _ in evs:
+        if kind == "paused":
+            since = m
+        elif kind == "resumed":
+            assert since is not None
+            pauses.append((since, m))
+            since = None
+    paused_now = since is not None
+    if since is not None:
+        pauses.append((since, a))
+    changes = [(m, sev) for m, kind, sev in evs if kind == "severity_changed"]
+
+    def severity_at(m: int) -> str:
+        """The severity in force at minute ``m`` (changes at ``m`` included)."""
+        s = severity
+        for tc, new in changes:
+            if tc <= m:
+                s = new
+        return s
+
+    # The stop event, and (for a metric re-opened by ``reopened``) the time it was resolved.
+    reopens = rules.stops == ("resolved",)
+    gaps: list[tuple[int, int]] = []
+    stop = None
+    if rules.cadence:
+        for m, kind, _ in evs:  # the final resolution: one not followed by a reopen
+            if kind == "resolved":
+                stop = m
+            elif kind == "reopened":
+                stop = None
+    else:
+        for m, kind, _ in evs:
+            if kind in rules.stops and stop is None:
+                stop = m
+            elif kind == "reopened" and reopens and stop is not None:
+                gaps.append((stop, m))
+                stop = None
+
+    # Minutes that never count: paused (for a pausable metric), or between resolved and reopened.
+    held = (pauses if rules.pausable else []) + gaps
+
+    def counted(clock: object, m: int) -> bool:
+        """Minute ``m`` counts: the clock is open and it is not held."""
+        if not clock.minute_open(m):  # type: ignore[attr-defined]
+            return False
+        return not any(start <= m < end for start, end in held)
+
+    def clock_of(cell: Cell) -> object:
+        return AlwaysOpen() if cell.clock == "always" else rules.clocks[cell.clock]
+
+    def start_of(cell: Cell, anchor: int) -> int:
+        if cell.start is None:
+            return anchor
+        first = rules.clocks[cell.start].next_open(from_minute(anchor))  # type: ignore[attr-defined]
+        return epoch_minute(first)
+
+    def due_of(cell: Cell | None, anchor: int) -> int | None:
+        """The first minute boundary by which ``cell.minutes`` minutes have been counted."""
+        if cell is None or cell.minutes is None:
+            return None
+        m, left, clock = start_of(cell, anchor), cell.minutes, clock_of(cell)
+        first = m
+        while left:
+            if counted(clock, m):
+                left -= 1
+            m += 1
+            assert m - first < DUE_LIMIT, "reference walked too far"
+        return m
+
+    def targeted(
+        anchor: int, until: int, stopped: int | None
+    ) -> tuple[str, Cell | None, int | None]:
+        """The target of a clock started at ``anchor``, after the changes in ``(anchor, until]``.
+
+        A change re-targets (still from ``anchor``) unless the clock had stopped at or before
+        it, or was already past its due time (a breach stays a breach, and ends re-targeting).
+        """
+        sev = severity_at(anchor)
+        cell = rules.targets[sev]
+        due = due_of(cell, anchor)
+        for tc, new in changes:
+            if not anchor < tc <= until:
+                continue
+            if stopped is not None and stopped <= tc:
+                break
+            if due is not None and due < tc:
+                break
+            sev, cell = new, rules.targets[new]
+            due = due_of(cell, anchor)
+        return sev, cell, due
+
+    late = False
+    if rules.cadence:
+        end = a if stop is None else stop
+        beats = [m for m, kind, _ in evs if kind in ("updated", "responded") and m <= end]
+        anchor = o
+        for beat in beats:
+            _, _, due = targeted(anchor, beat, None)
+            if due is not None and beat > due:
+                late = True  # a late update is missed for good
+            anchor = beat
+        sev, cell, due = targeted(anchor, end, None)
+    else:
+        anchor = o
+        sev, cell, due = targeted(o, a if stop is None else stop, stop)
+
+    if cell is None or cell.minutes is None:
+        state = "missed" if late else ("not_applicable" if cell is None else "no_deadline")
+        return Answer(state, None, None, None, sev)
+    assert due is not None
+    start = start_of(cell, anchor)
+    end = a if stop is None else stop
+    clock = clock_of(cell)
+    elapsed = sum(1 for m in range(start, end) if counted(clock, m))
+    if late:
+        state = "missed"
+    elif stop is not None:
+        state = "met" if stop <= due else "missed"
+    elif a > due:
+        state = "breached"
+    elif rules.pausable and paused_now:
+        state = "paused"
+    elif Fraction(elapsed) >= Fraction(rules.warning) * cell.minutes:
+        state = "at_risk"
+    else:
+        state = "running"
+    return Answer(state, from_minute(due), elapsed * MINUTE, (cell.minutes - elapsed) * MINUTE, sev)

@@ -1,4 +1,9 @@
-"""Hypothesis properties of ticket evaluation."""
+"""Hypothesis properties of ticket evaluation that hold whatever the targets are.
+
+The answers themselves are checked against the minute-stepping reference in
+``test_evaluation_reference.py``; these are relations between answers: pausing never brings
+a due time earlier, a later ``at`` never un-breaches, and the numbers add up.
+"""
 
 from __future__ import annotations
 
@@ -53,19 +58,6 @@ def any_ticket(draw):
     sev = draw(st.sampled_from(list(pol.severities)))
     opened = draw(minutes)
     return name, plan, sev, opened
-
-
-@settings(max_examples=150, deadline=None)
-@given(any_ticket(), st.integers(min_value=0, max_value=60 * 24 * 60))
-def test_no_pauses_no_change_due_equals_policy_due(tk, later):
-    name, plan, sev, opened = tk
-    pol = POLICIES[name]
-    t = Ticket(plan=plan, severity=sev, opened_at=at_minute(opened))
-    ev = evaluate(pol, t, at_minute(opened + later))
-    for metric, r in ev.items():
-        if pol.metrics[metric].cadence:
-            continue
-        assert r.due_at == pol.due(at_minute(opened), plan, sev, metric)
 
 
 @settings(max_examples=120, deadline=None)
