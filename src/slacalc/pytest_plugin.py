@@ -25,12 +25,18 @@ from typing import Any
 import pytest
 
 from .checks import example_label, run_example
-from .errors import PolicyError
+from .errors import PolicyError, SlacalcError
+from .limits import MAX_POLICY_BYTES, open_regular
 from .policy import Policy
 from .terms import Example
 
 MARKER = "policy.schema.json"
 _HEAD_LINES = 5
+_HEAD_BYTES = 4096  # per line: a file of one huge line is not a policy file's header
+
+
+def _refused(message: str, *, line: int | None = None, column: int | None = None) -> SlacalcError:
+    return SlacalcError(message)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,9 +68,9 @@ def is_policy_file(
         if any(fnmatch.fnmatch(rel, pat) for pat in patterns):
             return True
     try:
-        with path.open(encoding="utf-8", errors="replace") as f:
-            head = [f.readline() for _ in range(_HEAD_LINES)]
-    except OSError:
+        with open_regular(path, MAX_POLICY_BYTES, _refused) as f:
+            head = [f.readline(_HEAD_BYTES).decode("utf-8", "replace") for _ in range(_HEAD_LINES)]
+    except (OSError, SlacalcError):
         return False
     return any(
         line.lstrip().startswith("#") and "yaml-language-server" in line and MARKER in line
