@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import SlacalcError
+from .limits import MAX_TABLE_BYTES, Fail, decode_utf8, open_regular, read_capped
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,14 +106,42 @@ def read_tickets(path: Path) -> pd.DataFrame:
         df.index = pandas.RangeIndex(1, len(df) + 1, name="line")
         table: pd.DataFrame = df
         return table
-    df = pandas.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    fail = _failing(path)
+    with open_regular(path, MAX_TABLE_BYTES, fail) as f:
+        try:
+            df = pandas.read_csv(
+                f, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            )
+        except UnicodeDecodeError as e:
+            raise fail(
+                f"not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as UTF-8"
+            ) from None
+        except pandas.errors.EmptyDataError:
+            raise fail(
+                "the file is empty; a ticket table starts with a header line such as "
+                "'plan,severity,opened_at'"
+            ) from None
+        except pandas.errors.ParserError as e:
+            raise fail(f"not a CSV table ({str(e).strip()})") from None
     df.index = pandas.RangeIndex(2, len(df) + 2, name="line")
     csv_table: pd.DataFrame = df
     return csv_table
 
 
+def _failing(path: Path) -> Fail:
+    def fail(message: str, *, line: int | None = None, column: int | None = None) -> SlacalcError:
+        where = f" line {line}" if line is not None else ""
+        return SlacalcError(f"{path}{where}: {message}")
+
+    return fail
+
+
+_FLAT = {"responded": "responded_at", "resolved": "resolved_at", "updated": "updated_at"}
+
+
 def _json_records(path: Path) -> list[dict[str, Any]]:
-    text = path.read_text(encoding="utf-8")
+    fail = _failing(path)
+    text = decode_utf8(read_capped(path, MAX_TABLE_BYTES, fail), fail)
     records: list[Any]
     stripped = text.lstrip()
     try:
@@ -125,32 +154,48 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
                     try:
                         records.append(json.loads(line))
                     except json.JSONDecodeError as e:
-                        raise SlacalcError(f"{path} line {n}: not JSON ({e.msg})") from None
+                        raise fail(f"not JSON ({e.msg})", line=n) from None
     except json.JSONDecodeError as e:
-        raise SlacalcError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
-    out = []
-    for n, rec in enumerate(records, 1):
-        if not isinstance(rec, dict):
-            raise SlacalcError(
-                f"{path} ticket {n}: expected an object with plan, severity, opened_at"
+        raise fail(f"not JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise fail("JSON nested too deeply; a ticket is an object of plain values") from None
+    if not isinstance(records, list):
+        raise fail("a JSON ticket file is an array of ticket objects, or one object per line")
+    return [_json_record(rec, n, fail) for n, rec in enumerate(records, 1)]
+
+
+def _json_record(rec: Any, n: int, fail: Fail) -> dict[str, Any]:
+    """One ticket object as a flat row: plain values, ``events`` folded into ``*_at`` columns."""
+    if not isinstance(rec, dict):
+        raise fail(f"ticket {n}: expected an object with plan, severity, opened_at")
+    row: dict[str, Any] = dict(rec)
+    events = row.pop("events", None) or []
+    if not isinstance(events, list):
+        raise fail(f"ticket {n}: events is a list of {{type, at}} objects, not {_shown(events)}")
+    for key, value in row.items():
+        if isinstance(value, dict | list):
+            raise fail(f"ticket {n}: {key} must be a text, a number or null, not {_shown(value)}")
+    for ev in events:
+        kind = str(ev.get("type", "")).lower() if isinstance(ev, dict) else ""
+        if kind not in _FLAT:
+            raise fail(
+                f"ticket {n}: event {kind or _shown(ev)} is not supported in tables "
+                "(only responded, resolved, updated); evaluate such tickets with "
+                "Policy.evaluate in Python"
             )
-        rec = dict(rec)
-        events = rec.pop("events", None) or []
-        flat = {"responded": "responded_at", "resolved": "resolved_at", "updated": "updated_at"}
-        for ev in events:
-            kind = str(ev.get("type", "")).lower() if isinstance(ev, dict) else ""
-            if kind not in flat:
-                raise SlacalcError(
-                    f"{path} ticket {n}: event {kind or ev!r} is not supported in tables "
-                    "(only responded, resolved, updated); evaluate such tickets with "
-                    "Policy.evaluate in Python"
-                )
-            rec.setdefault(flat[kind], ev.get("at"))
-        rec.setdefault("plan", None)
-        rec.setdefault("severity", None)
-        rec.setdefault("opened_at", None)
-        out.append(rec)
-    return out
+        at = ev.get("at")
+        if isinstance(at, dict | list):
+            raise fail(f"ticket {n}: event {kind} 'at' must be a time, not {_shown(at)}")
+        row.setdefault(_FLAT[kind], at)
+    row.setdefault("plan", None)
+    row.setdefault("severity", None)
+    row.setdefault("opened_at", None)
+    return row
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # ---- evaluating ------------------------------------------------------------------------------
@@ -273,12 +318,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .loading import load_policy
     from .report import compliance
 
+    if args.plot is not None:
+        try:
+            from .plot import check_output
+        except ImportError:
+            raise SlacalcError("--plot needs matplotlib: pip install 'slacalc[plot]'") from None
+        check_output(args.plot)
     policy = load_policy(args.policy)
     out = _evaluate(policy, read_tickets(args.tickets), args)
+    if not len(out):
+        raise SlacalcError(f"{args.tickets}: no tickets to report on (only a header line)")
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     metrics = None if args.metric == "all" else [policy.metric_id(args.metric)]
     table = compliance(out, by=by, metrics=metrics, policy=policy)
     total = compliance(out, by=[], metrics=metrics, policy=policy)
+    if not len(total):
+        which = "any" if metrics is None else f"a {args.metric}"
+        raise SlacalcError(
+            f"{args.tickets}: none of its {len(out)} tickets has {which} target with a "
+            "due time (not applicable or a commitment), so there is nothing to report"
+        )
     pd = _pandas()
     if len(by) == 1:
         total.index = pd.Index(["all"], name=by[0])

@@ -37,6 +37,10 @@ _US_PER_DAY = 86_400_000_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MIN_YEAR = 2
 _MAX_YEAR = 9998
+_MIN_US = (date(1, 1, 1).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+_MAX_US = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+_LO_US = (date(_MIN_YEAR, 1, 2).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+_HI_US = (date(_MAX_YEAR, 12, 31).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
 # Two instants closer than this lie at most HORIZON_YEARS local years apart.
 _SURELY_WITHIN_US = (HORIZON_YEARS - 1) * 365 * _US_PER_DAY
 
@@ -150,10 +154,8 @@ class Timeline:
                 y0 -= 1  # the index is only exact from January 2nd of its first year
             y1, _ = _local_year(self.zone, hi)
             if y0 < _MIN_YEAR or y1 > _MAX_YEAR or y1 - y0 > HORIZON_YEARS + 1:
-                raise CalendarError(
-                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}; "
-                    f"slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
-                    f"{HORIZON_YEARS} years"
+                raise _range_error(
+                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}"
                 )
             if idx is not None:
                 span = idx.last_year - idx.first_year + 1
@@ -245,6 +247,8 @@ class Timeline:
     def add(self, x: int, d: int) -> int:
         """``d >= 0``: earliest ``u >= x`` with ``d`` open in ``[x, u)``; else latest ``u <= x``."""
         if self.always or d == 0:
+            if not _LO_US <= x + d <= _HI_US:
+                self._out_of_range(x + d)
             return x + d
         idx = self._index
         if idx is None or not idx.lo <= x <= idx.hi:
@@ -308,6 +312,15 @@ class Timeline:
                 self._beyond(x, u > x)
         return u
 
+    def _out_of_range(self, u: int) -> NoReturn:
+        if u > _MAX_US:
+            shown = "after the year 9999"
+        elif u < _MIN_US:
+            shown = "before the year 1"
+        else:
+            shown = f"on {_from_us(u):%Y-%m-%d}"
+        raise _range_error(f"the answer falls {shown}")
+
     def _beyond(self, x: int, forward: bool) -> NoReturn:
         way = "after" if forward else "before"
         raise CalendarError(
@@ -357,6 +370,13 @@ class Timeline:
         """(bounds, cum) of an index covering ``[lo, hi]``, for vectorised callers."""
         idx = self.index_for(lo, hi)
         return idx.bounds, idx.cum
+
+
+def _range_error(what: str) -> CalendarError:
+    return CalendarError(
+        f"{what}; slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
+        f"{HORIZON_YEARS} years"
+    )
 
 
 def _year_start(zone: ZoneInfo, year: int) -> int:
