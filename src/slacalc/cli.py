@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except (SlacalcError, OSError) as e:
-        message = str(e).replace("\n", " ")
+        message = " ".join(str(e).splitlines())
         print(f"slacalc: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover

@@ -159,8 +159,6 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
         raise fail(f"not JSON ({e.msg} at line {e.lineno})") from None
     except RecursionError:
         raise fail("JSON nested too deeply; a ticket is an object of plain values") from None
-    if not isinstance(records, list):
-        raise fail("a JSON ticket file is an array of ticket objects, or one object per line")
     return [_json_record(rec, n, fail) for n, rec in enumerate(records, 1)]
 
 
@@ -174,7 +172,9 @@ def _json_record(rec: Any, n: int, fail: Fail) -> dict[str, Any]:
         raise fail(f"ticket {n}: events is a list of {{type, at}} objects, not {_shown(events)}")
     for key, value in row.items():
         if isinstance(value, dict | list):
-            raise fail(f"ticket {n}: {key} must be a text, a number or null, not {_shown(value)}")
+            raise fail(
+                f"ticket {n}: {_shown(key)} must be a text, a number or null, not {_shown(value)}"
+            )
     for ev in events:
         kind = str(ev.get("type", "")).lower() if isinstance(ev, dict) else ""
         if kind not in _FLAT:
