@@ -116,6 +116,18 @@ def test_load_policy_refuses_a_fifo_and_a_device(tmp_path: Path) -> None:
         load_policy("/dev/urandom")
 
 
+def test_pytest_plugin_skips_a_fifo_and_a_device(tmp_path: Path) -> None:
+    from slacalc.pytest_plugin import is_policy_file
+
+    fifo = tmp_path / "x.yaml"
+    os.mkfifo(fifo)
+    link = tmp_path / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    with alarm(10):
+        assert not is_policy_file(fifo)
+        assert not is_policy_file(link)
+
+
 def test_text_entry_points_cap_their_size() -> None:
     text = "a: " + "x" * (MAX_POLICY_BYTES + 10)
     with alarm(10), peak_below(MB):

@@ -50,12 +50,15 @@ def long_form(
     metrics: Sequence[str] | None = None,
     policy: Policy | None = None,
     tz: str | None = None,
+    *,
+    months: bool = True,
 ) -> pd.DataFrame:
     """One row per (ticket, metric): plan, severity, month, metric, state, elapsed, target.
 
     With ``policy``, plan and severity names are resolved to ids (``'Gold'`` -> ``gold``),
     once per distinct value. ``month`` is the ``YYYY-MM`` of ``opened_at`` in ``tz``
-    (default: the column's own zone).
+    (default: the column's own zone); ``months=False`` leaves it out (it is the costly
+    column of a large table).
     """
     found = _metrics_of(evaluated)
     metrics = list(metrics) if metrics is not None else found
@@ -65,12 +68,7 @@ def long_form(
             f"the frame has no results for metric {unknown[0]!r}; evaluated metrics: "
             f"{', '.join(found) or '(none: run evaluate_frame first)'}"
         )
-    opened = pd.to_datetime(evaluated["opened_at"], utc=True, format="ISO8601")
-    if tz is not None:
-        opened = opened.dt.tz_convert(tz)
-    elif isinstance(evaluated["opened_at"].dtype, pd.DatetimeTZDtype):
-        opened = opened.dt.tz_convert(evaluated["opened_at"].dtype.tz)
-    month = opened.dt.tz_localize(None).dt.to_period("M").astype(str).where(opened.notna(), None)
+    month = _months(evaluated["opened_at"], tz) if months else None
     plan, severity = evaluated["plan"], evaluated["severity"]
     if policy is not None:
         plan = _ids(plan, policy.plan_id)
@@ -78,24 +76,36 @@ def long_form(
     parts = []
     for m in metrics:
         elapsed = evaluated[f"{m}_elapsed"]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "plan": plan.to_numpy(),
-                    "severity": severity.to_numpy(),
-                    "month": month.to_numpy(),
-                    "metric": m,
-                    "state": evaluated[f"{m}_state"].astype(str).to_numpy(),
-                    "elapsed": elapsed.to_numpy(),
-                    "target": (elapsed + evaluated[f"{m}_remaining"]).to_numpy(),
-                }
-            )
-        )
+        columns = {
+            "plan": plan.array,
+            "severity": severity.array,
+            "month": None if month is None else month.array,
+            "metric": m,
+            "state": evaluated[f"{m}_state"].astype(str).array,
+            "elapsed": elapsed.array,
+            "target": (elapsed + evaluated[f"{m}_remaining"]).array,
+        }
+        if month is None:
+            del columns["month"]
+        parts.append(pd.DataFrame(columns))
     if not parts:
-        return pd.DataFrame(
-            columns=["plan", "severity", "month", "metric", "state", "elapsed", "target"]
-        )
+        names = ["plan", "severity", "month", "metric", "state", "elapsed", "target"]
+        return pd.DataFrame(columns=[c for c in names if months or c != "month"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _months(opened_at: pd.Series, tz: str | None) -> pd.Series:
+    """``YYYY-MM`` of each instant in ``tz`` (default: the column's own zone); None when absent."""
+    opened = pd.to_datetime(opened_at, utc=True, format="ISO8601")
+    if tz is not None:
+        opened = opened.dt.tz_convert(tz)
+    elif isinstance(opened_at.dtype, pd.DatetimeTZDtype):
+        opened = opened.dt.tz_convert(opened_at.dtype.tz)
+    # one string per distinct month, not per row
+    key = opened.dt.year * 100 + opened.dt.month
+    names = {k: f"{int(k) // 100:04d}-{int(k) % 100:02d}" for k in key.dropna().unique()}
+    month: pd.Series = key.map(names).astype(object).where(opened.notna(), None)
+    return month
 
 
 def _ids(col: pd.Series, resolve: Any) -> pd.Series:
@@ -126,7 +136,7 @@ def compliance(
     if metrics is not None:
         present = set(_metrics_of(evaluated))
         metrics = [m for m in metrics if m in present] or list(metrics)
-    long = long_form(evaluated, metrics, policy=policy, tz=tz)
+    long = long_form(evaluated, metrics, policy=policy, tz=tz, months="month" in keys)
     long = long[~long["state"].isin(_UNTIMED)]
     unknown = [k for k in keys if k not in long.columns]
     if unknown:
