@@ -173,7 +173,7 @@ def _json_record(rec: Any, n: int, fail: Fail) -> dict[str, Any]:
     for key, value in row.items():
         if isinstance(value, dict | list):
             raise fail(
-                f"ticket {n}: {_shown(key)} must be a text, a number or null, not {_shown(value)}"
+                f"ticket {n}: {_name(key)} must be a text, a number or null, not {_shown(value)}"
             )
     for ev in events:
         kind = str(ev.get("type", "")).lower() if isinstance(ev, dict) else ""
@@ -191,6 +191,11 @@ def _json_record(rec: Any, n: int, fail: Fail) -> dict[str, Any]:
     row.setdefault("severity", None)
     row.setdefault("opened_at", None)
     return row
+
+
+def _name(key: str) -> str:
+    """A field name as written, or quoted when it holds unprintable characters."""
+    return key if key.isprintable() and len(key) <= 40 else _shown(key)
 
 
 def _shown(value: object) -> str:
