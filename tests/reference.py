@@ -496,3 +496,66 @@ def evaluate_metric(
     else:
         state = "running"
     return Answer(state, from_minute(due), elapsed * MINUTE, (cell.minutes - elapsed) * MINUTE, sev)
+
+
+class DayWalkReference:
+    """Brute force over days, for calendars open only a few days in a decade.
+
+    Every local date from ``first`` to ``last`` is asked for the intervals that start on it
+    (``ReferenceCalendar.instants_starting``); the instants are merged into one list, and
+    questions walk that list from the start. ``None`` means no answer inside the range.
+    """
+
+    def __init__(self, cal, first: date, last: date) -> None:
+        days = ReferenceCalendar(cal)
+        found: list[tuple[datetime, datetime]] = []
+        d = first
+        while d <= last:
+            found.extend(days.instants_starting(d))
+            d += timedelta(days=1)
+        found.sort()
+        self.intervals: list[tuple[datetime, datetime]] = []
+        for a, b in found:
+            if self.intervals and a <= self.intervals[-1][1]:
+                prev = self.intervals[-1]
+                self.intervals[-1] = (prev[0], max(prev[1], b))
+            else:
+                self.intervals.append((a, b))
+
+    def add(self, t: datetime, d: timedelta) -> datetime | None:
+        need = abs(d)
+        if not need:
+            return t
+        if d > timedelta(0):
+            for a, b in self.intervals:
+                if b <= t:
+                    continue
+                start = max(a, t)
+                if b - start >= need:
+                    return start + need
+                need -= b - start
+            return None
+        for a, b in reversed(self.intervals):
+            if a >= t:
+                continue
+            end = min(b, t)
+            if end - a >= need:
+                return end - need
+            need -= end - a
+        return None
+
+    def next_open(self, t: datetime) -> datetime | None:
+        for a, b in self.intervals:
+            if b > t:
+                return max(a, t)
+        return None
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        if b < a:
+            return -self.elapsed(b, a)
+        total = timedelta(0)
+        for s, e in self.intervals:
+            lo, hi = max(s, a), min(e, b)
+            if lo < hi:
+                total += hi - lo
+        return total

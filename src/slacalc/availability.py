@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .errors import AvailabilityError, SlacalcError, UnknownNameError
 from .instants import Instant, from_us, to_us
 from .names import normalise
-from .pausing import Window, merge
 from .policy import Policy
 from .results import fmt_td
 from .terms import AvailabilitySpec
@@ -44,6 +43,9 @@ __all__ = [
     "month_bounds",
     "monthly_report",
 ]
+
+Window = tuple[int, int]
+"""An outage ``[start, end)`` in microseconds since the epoch."""
 
 _US = timedelta(microseconds=1)
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -301,8 +303,20 @@ def month_bounds(year: int, month: int, zone: str | ZoneInfo) -> tuple[datetime,
 
 
 def merge_windows(windows: Iterable[Window]) -> list[Window]:
-    """Sorted, disjoint windows covering the same instants (touching ones joined)."""
-    return list(merge([sorted(windows)]))
+    """Sorted, disjoint windows covering the same instants (touching ones joined).
+
+    Any number of outages may overlap or touch: a month down end to end is one window.
+    """
+    out: list[Window] = []
+    for s, e in sorted(windows):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
 
 
 def _clip(windows: Iterable[Window], lo: int, hi: int) -> Iterator[Window]:

@@ -246,11 +246,12 @@ class _Engine:
         self._lock = threading.Lock()
         full = all(day == ((0, 1440),) for day in self.week)
         always = full and not self.overrides and not self._may_have_holidays()
+        open_days = [d for d, v in self.overrides.items() if v]
         self.timeline = Timeline(
             self.zone,
             self.day_intervals,
             always=always,
-            has_weekly_hours=any(self.week),
+            open_years=None if any(self.week) else (min(open_days).year, max(open_days).year),
             prepare_years=self.prepare_years,
         )
 

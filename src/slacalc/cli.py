@@ -2,7 +2,8 @@
 
 Each subcommand is a small function ``cmd_NAME(args) -> int`` registered with
 ``set_defaults(func=...)``. A user error (any ``SlacalcError``, an unreadable file) prints
-one line, ``slacalc: error: ...``, to stderr and exits 1; argparse's own usage errors exit 2.
+one line, ``slacalc: error: ...``, to stderr and exits 1; argparse's own usage errors exit 2;
+a reader that closes the output early (``| head``) ends the command quietly, exit 0.
 Other modules add subcommands through ``slacalc.cli_analysis.add_subcommands(subparsers)``
 (``evaluate``, ``report``) following the same convention.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -285,17 +287,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`slacalc schema | head`): stop quietly
+        _silence_stdout()
+        return 0
     except (SlacalcError, OSError) as e:
-        message = str(e).replace("\n", " ")
+        message = " ".join(str(e).splitlines())
         print(f"slacalc: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover
         return 130
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # pragma: no cover - e.g. `slacalc schema | head`
-        return 0
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream without a descriptor (tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -401,19 +401,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import compliance
 
     pd = _pandas()
+    if args.plot is not None:
+        _plotting().check_output(args.plot)  # a file matplotlib cannot draw: before any work
     out, policies = _evaluate(args)
+    path = _inputs(args)[1]
+    if not len(out):
+        raise SlacalcError(f"{path}: no tickets to report on")
     several = len(policies) > 1
     by_text = args.by or ("policy,plan" if several else "plan")
     by = [b.strip() for b in by_text.split(",") if b.strip()]
     metrics = None if args.metric == "all" else [_metric_id(args.metric, policies)]
     table = compliance(out, by=by, metrics=metrics, policy=policies)
     total = compliance(out, by=[], metrics=metrics, policy=policies)
+    if not len(total):
+        which = "any" if metrics is None else f"a {args.metric}"
+        raise SlacalcError(
+            f"{path}: none of its {len(out)} tickets has {which} target with a due time "
+            "(not applicable or a commitment), so there is nothing to report"
+        )
     if by:
         total.index = pd.MultiIndex.from_tuples([("all",) + ("",) * (len(by) - 1)], names=by)
         if len(by) == 1:
             total.index = pd.Index(["all"], name=by[0])
     whole = pd.concat([table, total])
-    path = _inputs(args)[1]
     if args.format == "table":
         names = ", ".join(sorted({p.name for p in policies.values()})) or "no policy"
         at = out.attrs.get("at")
@@ -464,13 +474,19 @@ def _notes(
     return notes
 
 
+def _plotting() -> Any:
+    """``slacalc.plot``, or one line naming the extra that brings matplotlib."""
+    try:
+        from . import plot
+    except ImportError:
+        raise SlacalcError("--plot needs matplotlib: pip install 'slacalc[plot]'") from None
+    return plot
+
+
 def _plot(
     out: pd.DataFrame, metrics: list[str] | None, policies: dict[str, Policy], target: Path
 ) -> None:
-    try:
-        from .plot import dashboard
-    except ImportError:
-        raise SlacalcError("--plot needs matplotlib: pip install 'slacalc[plot]'") from None
+    dashboard = _plotting().dashboard
     metric = metrics[0] if metrics else "response"
     policy = next(iter(policies.values())) if len(policies) == 1 else None
     fig = dashboard(out, metric=metric, policy=policy)

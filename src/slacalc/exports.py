@@ -38,8 +38,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import PolicyError, SlacalcError, UnknownNameError
-from .loading import YamlDocument, decode, parse_yaml
-from .readers import EVENT_COLUMNS, Tables, read_table
+from .loading import YamlDocument, decode, parse_yaml, read_text
+from .readers import EVENT_COLUMNS, Tables, file_text, read_table
 
 __all__ = [
     "History",
@@ -210,12 +210,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
     """A bundled mapping by id (``zendesk``, ``jira``, ``freshdesk``) or a file by path."""
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or text.endswith(_SUFFIXES) or "/" in text:
-        path = Path(name_or_path)
-        try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise PolicyError(f"cannot read: {e.strerror or e}", file=text) from None
-        return mapping_from_text(decode(raw, text), text)
+        return mapping_from_text(read_text(Path(name_or_path), text), text)
     key = text.strip().lower()
     if key not in bundled_mappings():
         raise UnknownNameError("mapping", text, bundled_mappings())
@@ -287,7 +282,7 @@ def _records(path: Path, where: str) -> list[Any]:
             for line, row in zip(table.index, table.to_dict("records"), strict=True)
         ]
     try:
-        data = json.loads(decode(path.read_bytes(), str(path)))
+        data = json.loads(file_text(path))
     except json.JSONDecodeError as e:
         raise SlacalcError(f"{path} line {e.lineno}: not JSON ({e.msg})") from None
     except PolicyError as e:

@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import PolicyError, SlacalcError, UnknownNameError
+from .limits import MAX_POLICY_BYTES, Fail, check_size, decode_utf8, read_capped
 from .names import NameIndex
 from .policy import Policy
 
@@ -49,14 +50,15 @@ __all__ = [
     "parse_yaml",
     "policy_files",
     "policy_from_text",
+    "read_text",
 ]
 
 #: Most nodes a document may expand to (aliases included): a guard against alias bombs.
 MAX_NODES = 200_000
 #: Deepest nesting of mappings and lists a document may have.
 MAX_DEPTH = 64
-#: Largest policy file we read.
-MAX_BYTES = 5_000_000
+#: Largest policy file (bytes) or text (characters) we read.
+MAX_BYTES = MAX_POLICY_BYTES
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
@@ -194,6 +196,7 @@ def parse_yaml(text: str, filename: str = "<string>") -> YamlDocument:
     """Read one YAML document safely, keeping positions; problems raise ``PolicyError``."""
     if not isinstance(text, str):
         raise PolicyError("expected YAML text (str)", file=filename)
+    check_size(len(text), MAX_BYTES, _failing(filename, "the text "), unit="characters")
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as e:
@@ -341,21 +344,32 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise self.fail(source, "'<<' merges a mapping or a list of mappings", path)
-                merged = self.build(source, (*path, "<<"), depth + 1)
-                for k, v in merged.items():
-                    if k not in out:
-                        out[k] = v
-                        self.doc.keys.setdefault(
-                            (*path, k), self.doc.keys.get((*path, "<<", k), (0, 0))
-                        )
-                        self._copy_positions((*path, "<<", k), (*path, k))
+                self._merge(source, path, depth, out)
         return out
 
-    def _copy_positions(self, src: Key, dst: Key) -> None:
-        n = len(src)
-        for table in (self.doc.values, self.doc.keys):
-            for k in [k for k in table if k[:n] == src]:
-                table.setdefault((*dst, *k[n:]), table[k])
+    def _merge(self, source: yaml.MappingNode, path: Key, depth: int, out: dict[Any, Any]) -> None:
+        """Add the keys of ``source`` missing from ``out``, with their positions.
+
+        The source is built with tables of its own, so copying its positions costs its own
+        size, not the document's (merge keys stay linear however often they are used).
+        """
+        doc = self.doc
+        own = YamlDocument(doc.filename, None)
+        self.doc = own
+        try:
+            merged = self.build(source, (*path, "<<"), depth + 1)
+        finally:
+            self.doc = doc
+        taken = {k for k in merged if k not in out}
+        for k in taken:
+            out[k] = merged[k]
+            doc.keys.setdefault((*path, k), own.keys.get((*path, "<<", k), (0, 0)))
+        n = len(path) + 1
+        for mine, table in ((own.values, doc.values), (own.keys, doc.keys)):
+            for key, pos in mine.items():
+                table.setdefault(key, pos)
+                if len(key) > n and key[n] in taken:
+                    table.setdefault((*path, *key[n:]), pos)
 
 
 _BOOL_WORDS = frozenset({"true", "false"})
@@ -639,38 +653,24 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 # ---- files ------------------------------------------------------------------------------
 
 
-def _read(path: Path, shown: str) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise PolicyError(
-                f"file is {size} bytes; a policy file is at most {MAX_BYTES}", file=shown
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PolicyError("no such file", file=shown) from None
-    except IsADirectoryError:
-        raise PolicyError(
-            "is a folder; use load_policies() for a folder of policies", file=shown
-        ) from None
-    except OSError as e:
-        raise PolicyError(f"cannot read: {e.strerror or e}", file=shown) from None
-    return decode(raw, shown)
+def _failing(shown: str, prefix: str = "") -> Fail:
+    def fail(message: str, *, line: int | None = None, column: int | None = None) -> PolicyError:
+        if message.startswith("is a folder"):
+            message = "is a folder; use load_policies() for a folder of policies"
+        return PolicyError(prefix + message, file=shown, line=line, column=column)
+
+    return fail
+
+
+def read_text(path: Path, shown: str) -> str:
+    """A YAML file's text: a regular file, at most the size cap, UTF-8; else ``PolicyError``."""
+    fail = _failing(shown)
+    return decode_utf8(read_capped(path, MAX_BYTES, fail), fail)
 
 
 def decode(raw: bytes, shown: str) -> str:
     """UTF-8 text (a BOM is allowed); anything else is a located ``PolicyError``."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise PolicyError(
-            f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
-            file=shown,
-            line=line,
-            column=col,
-        ) from None
+    return decode_utf8(raw, _failing(shown))
 
 
 def _bundled_dir() -> Traversable:
@@ -730,7 +730,7 @@ def load_policy(id_or_path: str | os.PathLike[str], model: type[P] = Policy) -> 
         raise UnknownNameError("policy", id_or_path, bundled_policies())
     if _is_path(id_or_path):
         path = Path(id_or_path)
-        return policy_from_text(_read(path, str(id_or_path)), str(id_or_path), model)
+        return policy_from_text(read_text(path, str(id_or_path)), str(id_or_path), model)
     found = _load_bundled(bundled_id(str(id_or_path)), model)
     assert isinstance(found, model)
     return found

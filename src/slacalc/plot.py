@@ -8,6 +8,7 @@ a window and no GUI backend is needed (the Agg canvas draws it); save it with
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .errors import SlacalcError
 from .report import compliance, long_form
 
 if TYPE_CHECKING:
@@ -22,7 +24,13 @@ if TYPE_CHECKING:
 
     from .policy import Policy
 
-__all__ = ["availability_chart", "breach_rate_by_month", "dashboard", "response_times"]
+__all__ = [
+    "availability_chart",
+    "breach_rate_by_month",
+    "check_output",
+    "dashboard",
+    "response_times",
+]
 
 _RED, _GREEN, _GREY, _BLUE = "#c62828", "#2e7d32", "#757575", "#1565c0"
 
@@ -147,3 +155,13 @@ def dashboard(
     _breach_rate(top, evaluated, metric, policy)
     _response_times(bottom, evaluated, metric, policy)
     return fig
+
+
+def check_output(path: str | Path) -> None:
+    """Refuse a file name whose extension matplotlib cannot draw (before any work is done)."""
+    formats = FigureCanvasAgg.get_supported_filetypes()
+    if Path(path).suffix.lower().lstrip(".") not in formats:
+        raise SlacalcError(
+            f"{path}: charts are drawn to a file ending in one of "
+            f"{', '.join('.' + f for f in sorted(formats))}"
+        )

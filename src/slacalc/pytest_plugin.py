@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .errors import PolicyError
+    from .errors import PolicyError, SlacalcError
     from .policy import Policy
     from .terms import Example
 
@@ -42,6 +42,12 @@ _HEAD_LINES = 5
 POLICY_KEYS = ("plans", "severities", "metrics")
 _MAX_SNIFF = 1_000_000
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
+def _refused(message: str, *, line: int | None = None, column: int | None = None) -> SlacalcError:
+    from .errors import SlacalcError
+
+    return SlacalcError(message)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,9 +110,12 @@ def is_policy_file(
         if any(fnmatch.fnmatch(rel, pat) for pat in ini_patterns(patterns)):
             return True
     try:
-        with path.open(encoding="utf-8", errors="replace") as f:
-            text = f.read(_MAX_SNIFF)
-    except OSError:
+        from .errors import SlacalcError
+        from .limits import open_regular
+
+        with open_regular(path, _MAX_SNIFF + 1, _refused) as f:
+            text = f.read(_MAX_SNIFF).decode("utf-8", "replace")
+    except (OSError, SlacalcError):
         return False
     head = text.splitlines()[:_HEAD_LINES]
     if any(

@@ -28,10 +28,12 @@ from typing import Any
 import pandas as pd
 
 from .errors import SlacalcError
+from .limits import MAX_TABLE_BYTES, Fail, read_capped
 
 __all__ = [
     "EVENT_COLUMNS",
     "Tables",
+    "file_text",
     "read_events",
     "read_records",
     "read_table",
@@ -58,8 +60,19 @@ class Tables:
 # ---- raw files --------------------------------------------------------------------------
 
 
-def _text(path: Path) -> str:
-    raw = path.read_bytes()
+def _failing(path: Path) -> Fail:
+    """How a reading limit fails for ``path``: one located ``SlacalcError``."""
+
+    def fail(message: str, *, line: int | None = None, column: int | None = None) -> SlacalcError:
+        where = f" line {line}" if line is not None else ""
+        return SlacalcError(f"{path}{where}: {message}")
+
+    return fail
+
+
+def file_text(path: Path) -> str:
+    """A data file's text: a regular file within the size cap, UTF-8, no NUL bytes."""
+    raw = read_capped(path, MAX_TABLE_BYTES, _failing(path))
     if b"\x00" in raw[:8192]:
         raise SlacalcError(f"{path}: not a text file (it holds NUL bytes)")
     try:
@@ -85,7 +98,7 @@ def read_table(path: Path) -> pd.DataFrame:
     The separator (comma, semicolon, tab or bar) is read from the header; spaces around
     header names are dropped; empty cells are missing values.
     """
-    text = _text(path)
+    text = file_text(path)
     if not text.strip():
         raise SlacalcError(f"{path}: the file is empty; expected a header line")
     first_line = text.split("\n", 1)[0]
@@ -152,7 +165,7 @@ def _raise_bad_record(text: str, sep: str, width: int, path: Path) -> None:
 
 def read_records(path: Path) -> tuple[list[Any], list[int]]:
     """JSON (an array, or an object holding one) or JSON lines: items and their numbers."""
-    text = _text(path)
+    text = file_text(path)
     stripped = text.lstrip()
     lines_suffix = path.suffix.lower() in (".jsonl", ".ndjson")
     if stripped.startswith(("[", "{")) and not lines_suffix and not _is_json_lines(stripped):

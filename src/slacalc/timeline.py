@@ -21,7 +21,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from .errors import CalendarError
@@ -55,6 +55,12 @@ HORIZON_US = HORIZON_YEARS * 366 * _US_PER_DAY
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MIN_YEAR = 2
 _MAX_YEAR = 9998
+_MIN_US = (date(1, 1, 1).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+_MAX_US = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+_LO_US = (date(_MIN_YEAR, 1, 2).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+_HI_US = (date(_MAX_YEAR, 12, 31).toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
+# Two instants closer than this lie at most HORIZON_YEARS local years apart.
+_SURELY_WITHIN_US = (HORIZON_YEARS - 1) * 365 * _US_PER_DAY
 
 
 class _Index(NamedTuple):
@@ -156,7 +162,9 @@ class Timeline:
 
     ``day_intervals(d)`` gives the local intervals (minutes from the local midnight of ``d``,
     ends past 1440 run into the next day) of the intervals that start on local date ``d``.
-    ``always`` marks a calendar open at every instant: no index is needed.
+    ``always`` marks a calendar open at every instant: no index is needed. ``open_years``,
+    when given, is the first and last local year that can hold open time (a calendar open
+    only on its override dates); no search reaches past them.
     """
 
     def __init__(
@@ -165,13 +173,13 @@ class Timeline:
         day_intervals: Callable[[date], DayIntervals],
         *,
         always: bool = False,
-        has_weekly_hours: bool = True,
+        open_years: tuple[int, int] | None = None,
         prepare_years: Callable[[int, int], None] | None = None,
     ) -> None:
         self.zone = zone
         self.always = always
+        self._open_years = open_years
         self._day_intervals = day_intervals
-        self._has_weekly = has_weekly_hours
         self._prepare = prepare_years
         self._lock = threading.Lock()
         self._index: _Index | None = None
@@ -204,10 +212,8 @@ class Timeline:
                 y0 -= 1  # the index is only exact from January 2nd of its first year
             y1, _ = _local_year(self.zone, hi)
             if y0 < _MIN_YEAR or y1 > _MAX_YEAR or y1 - y0 > HORIZON_YEARS + 1:
-                raise CalendarError(
-                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}; "
-                    f"slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
-                    f"{HORIZON_YEARS} years"
+                raise _range_error(
+                    f"the question spans {_from_us(lo):%Y-%m-%d} to {_from_us(hi):%Y-%m-%d}"
                 )
             if idx is not None:
                 span = idx.last_year - idx.first_year + 1
@@ -293,6 +299,8 @@ class Timeline:
     def add(self, x: int, d: int) -> int:
         """``d >= 0``: earliest ``u >= x`` with ``d`` open in ``[x, u)``; else latest ``u <= x``."""
         if self.always or d == 0:
+            if not _LO_US <= x + d <= _HI_US:
+                self._out_of_range(x + d)
             return x + d
         idx = self._index
         if idx is None or not idx.lo <= x <= idx.hi:
@@ -308,34 +316,64 @@ class Timeline:
                     k = bisect_left(cum, target, 1) - 1
                     u = bounds[2 * k] + target - cum[k]
                     if u <= idx.hi:
-                        return u
+                        return self._checked(x, u)
                 idx = self._grow(idx, x, target - cum[n], forward=True)
             else:
                 if target >= 0 and n:
                     k = bisect_right(cum, target, 0, n) - 1
                     u = bounds[2 * k] + target - cum[k]
                     if u >= idx.lo:
-                        return u
+                        return self._checked(x, u)
                 idx = self._grow(idx, x, -target, forward=False)
 
     def _grow(self, idx: _Index, x: int, missing: int, *, forward: bool) -> _Index:
-        years = idx.last_year - idx.first_year + 1
-        per_year = max(idx.cum[-1] // years, 1)
-        need = max(1, -(-max(missing, 0) // per_year)) + 1
-        start_year, _ = _local_year(self.zone, x)
-        if forward:
-            target_year = idx.last_year + need
-            if not self._has_weekly and idx.cum[-1] == 0:
-                target_year = max(target_year, start_year + HORIZON_YEARS)
-            if target_year - start_year > HORIZON_YEARS or target_year > _MAX_YEAR:
-                self._beyond(x, forward)
-            return self.index_for(x, _year_start(self.zone, min(target_year, _MAX_YEAR)))
-        target_year = idx.first_year - need
-        if start_year - target_year > HORIZON_YEARS or target_year < _MIN_YEAR:
-            self._beyond(x, forward)
-        return self.index_for(_year_start(self.zone, max(target_year, _MIN_YEAR) + 1), x)
+        """An index reaching further from ``x`` (``missing`` open time short), or ``_beyond``.
 
-    def _beyond(self, x: int, forward: bool) -> None:
+        The estimate of how far to reach uses the open time per year seen so far; years with
+        no open time give no estimate, and the index at least doubles (``index_for``), so a
+        calendar open a few days in a decade is searched in a few builds. The search stops
+        at ``HORIZON_YEARS`` from ``x``'s year, wherever earlier questions left the index.
+        """
+        start_year, _ = _local_year(self.zone, x)
+        years = idx.last_year - idx.first_year + 1
+        total = idx.cum[-1]
+        need = years if total <= 0 else -(-max(missing, 1) * years // total) + 1
+        if forward:
+            limit = min(start_year + HORIZON_YEARS, _MAX_YEAR)
+            if self._open_years is not None:
+                limit = min(limit, self._open_years[1] + 1)
+            if idx.last_year >= limit:
+                self._beyond(x, forward)
+            target_year = min(idx.last_year + need, limit)
+            return self.index_for(x, _year_start(self.zone, target_year))
+        # the index is exact from January 2nd of its first year: reach one year further
+        limit = max(start_year - HORIZON_YEARS - 1, _MIN_YEAR)
+        if self._open_years is not None:
+            limit = max(limit, self._open_years[0] - 1)
+        if idx.first_year <= limit:
+            self._beyond(x, forward)
+        target_year = max(idx.first_year - need, limit)
+        return self.index_for(_year_start(self.zone, target_year + 1), x)
+
+    def _checked(self, x: int, u: int) -> int:
+        """``u``, an answer found from ``x``, unless it lies beyond ``HORIZON_YEARS`` years."""
+        if abs(u - x) >= _SURELY_WITHIN_US:
+            year_x, _ = _local_year(self.zone, x)
+            year_u, _ = _local_year(self.zone, u)
+            if abs(year_u - year_x) > HORIZON_YEARS:
+                self._beyond(x, u > x)
+        return u
+
+    def _out_of_range(self, u: int) -> NoReturn:
+        if u > _MAX_US:
+            shown = "after the year 9999"
+        elif u < _MIN_US:
+            shown = "before the year 1"
+        else:
+            shown = f"on {_from_us(u):%Y-%m-%d}"
+        raise _range_error(f"the answer falls {shown}")
+
+    def _beyond(self, x: int, forward: bool) -> NoReturn:
         way = "after" if forward else "before"
         raise CalendarError(
             f"no answer within {HORIZON_YEARS} years {way} {_from_us(x).isoformat()}: "
@@ -359,7 +397,7 @@ class Timeline:
             if i & 1:
                 return x
             if i < len(idx.bounds) and idx.bounds[i] <= idx.hi:
-                return idx.bounds[i]
+                return self._checked(x, idx.bounds[i])
             idx = self._grow(idx, x, 1, forward=True)
 
     def next_close(self, x: int) -> int:
@@ -514,6 +552,13 @@ def next_open_on_index(bounds: I64, x: I64) -> tuple[I64, NDArray[np.bool_]]:
     nxt = bounds[np.minimum(i, len(bounds) - 1)] if len(bounds) else x
     ok = inside | (i < len(bounds))
     return np.where(inside, x, nxt), ok
+
+
+def _range_error(what: str) -> CalendarError:
+    return CalendarError(
+        f"{what}; slacalc answers for years {_MIN_YEAR}-{_MAX_YEAR} and spans of at most "
+        f"{HORIZON_YEARS} years"
+    )
 
 
 def _year_start(zone: ZoneInfo, year: int) -> int:
