@@ -414,11 +414,9 @@ def bundled_rules(policy) -> dict[tuple[str, str], MetricRules]:
     rules = {}
     for metric, spec in policy.metrics.items():
         stop = spec.stop_event or DEFAULT_STOP[metric]
-        # a resolution answers the response, unless the metric names its own stop event
-        stops = (
-            ("responded", "resolved")
-            if spec.stop_event is None and stop == "responded"
-            else (stop,)
+        # a resolution answers the response, unless the metric lists its stop events itself
+        stops = tuple(spec.stop_on or ()) or (
+            ("responded", "resolved") if stop == "responded" and not spec.cadence else (stop,)
         )
         for plan in policy.plans:
             rules[metric, plan] = MetricRules(

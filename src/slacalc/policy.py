@@ -297,8 +297,8 @@ class Policy(Frozen):
 
         A metric's ``stop_on`` list when it gives one; else its ``stop_event`` (default
         ``responded``/``resolved``/``updated`` for response/resolution/update,
-        ``{metric}_met`` otherwise) and, unless that is ``resolved`` or the metric is a
-        cadence, ``resolved``: a resolution answers every clock still waiting.
+        ``{metric}_met`` otherwise) and, when that is ``responded``, ``resolved`` too: a
+        resolution answers the response (not a cadence, whose final resolution ends it).
         """
         m = self.metric_id(metric)
         return _stop_events(m, self.metrics[m])
@@ -454,7 +454,7 @@ def _stop_events(metric: str, spec: MetricSpec) -> tuple[str, ...]:
     if spec.stop_on:
         return tuple(spec.stop_on)
     own = spec.stop_event or _STOP_EVENTS.get(metric, f"{metric}_met")
-    if spec.cadence or own == EventType.RESOLVED:
+    if spec.cadence or own != EventType.RESPONDED:
         return (own,)
     return (own, EventType.RESOLVED.value)
 
