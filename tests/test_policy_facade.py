@@ -52,7 +52,8 @@ def test_declared_events_make_a_stop_event_valid():
         "events: [workaround_provided]\n",
     )
     policy = policy_from_text(text, "helpdesk.yaml")
-    assert policy.stop_events("workaround") == ("workaround_provided",)  # only a response is answered by a resolution
+    # a resolution answers a response only: a workaround keeps waiting for its own event
+    assert policy.stop_events("workaround") == ("workaround_provided",)
     assert policy.event_type("Workaround Provided") == "workaround_provided"
     with pytest.raises(UnknownNameError, match="workaround_provided"):
         policy.event_type("escalated")
