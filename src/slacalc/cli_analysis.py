@@ -17,7 +17,7 @@ seconds, in columns whose names end in ``_seconds`` (``response_elapsed_seconds`
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
 import sys
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
@@ -304,14 +304,9 @@ def _iso(series: Any) -> Any:
 
 
 def _write(render: Callable[[TextIO], object]) -> None:
-    """Write to stdout; a closed pipe (``| head``) ends the output quietly."""
-    try:
-        render(sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+    """Write to stdout (a closed pipe, ``| head``, ends the command quietly in ``cli.main``)."""
+    render(sys.stdout)
+    sys.stdout.flush()
 
 
 def _emit(out: pd.DataFrame, fmt: str, table: Callable[[], str]) -> None:
@@ -413,7 +408,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     metrics = None if args.metric == "all" else [_metric_id(args.metric, policies)]
     table = compliance(out, by=by, metrics=metrics, policy=policies)
     total = compliance(out, by=[], metrics=metrics, policy=policies)
-    if not len(total):
+    if not len(total) or not int(total["tickets"].sum()):
         which = "any" if metrics is None else f"a {args.metric}"
         raise SlacalcError(
             f"{path}: none of its {len(out)} tickets has {which} target with a due time "
@@ -477,10 +472,9 @@ def _notes(
 def _plotting() -> Any:
     """``slacalc.plot``, or one line naming the extra that brings matplotlib."""
     try:
-        from . import plot
+        return importlib.import_module(".plot", __package__)
     except ImportError:
         raise SlacalcError("--plot needs matplotlib: pip install 'slacalc[plot]'") from None
-    return plot
 
 
 def _plot(

@@ -73,6 +73,8 @@ def _failing(path: Path) -> Fail:
 def file_text(path: Path) -> str:
     """A data file's text: a regular file within the size cap, UTF-8, no NUL bytes."""
     raw = read_capped(path, MAX_TABLE_BYTES, _failing(path))
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SlacalcError(f"{path}: UTF-16 text; save the file as UTF-8")
     if b"\x00" in raw[:8192]:
         raise SlacalcError(f"{path}: not a text file (it holds NUL bytes)")
     try:
@@ -102,6 +104,8 @@ def read_table(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise SlacalcError(f"{path}: the file is empty; expected a header line")
     first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise SlacalcError(f"{path} line 1: empty; a table starts with its header line")
     sep = _delimiter(first_line, path)
     header = next(csv.reader(io.StringIO(text), delimiter=sep))
     names = [h.strip() for h in header]
@@ -123,6 +127,8 @@ def read_table(path: Path) -> pd.DataFrame:
                 na_values=[""],
                 on_bad_lines="error",
             )
+    except pd.errors.EmptyDataError:
+        raise SlacalcError(f"{path}: no columns; a table starts with its header line") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         _raise_bad_record(text, sep, len(names), path)
         raise  # pragma: no cover - _raise_bad_record always raises here
@@ -173,6 +179,10 @@ def read_records(path: Path) -> tuple[list[Any], list[int]]:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise SlacalcError(f"{path} line {e.lineno}: not JSON ({e.msg})") from None
+        except RecursionError:
+            raise SlacalcError(
+                f"{path}: JSON nested too deeply; a ticket is an object of plain values"
+            ) from None
         if isinstance(data, dict):
             lists = [v for v in data.values() if isinstance(v, list)]
             if len(lists) != 1:
@@ -189,6 +199,8 @@ def read_records(path: Path) -> tuple[list[Any], list[int]]:
                 items.append(json.loads(line))
             except json.JSONDecodeError as e:
                 raise SlacalcError(f"{path} line {n}: not JSON ({e.msg})") from None
+            except RecursionError:
+                raise SlacalcError(f"{path} line {n}: JSON nested too deeply") from None
             numbers.append(n)
     return items, numbers
 
@@ -199,7 +211,7 @@ def _is_json_lines(text: str) -> bool:
         return False
     try:
         json.loads(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return True
 

@@ -14,9 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .calendar import describe_validation
 from .errors import SlacalcError, TicketError, UnknownNameError
@@ -51,6 +59,8 @@ class EventType(StrEnum):
 _EVENT_TYPES: dict[str, EventType] = {t.value: t for t in EventType}
 _EVENT_VALUES: tuple[str, ...] = tuple(_EVENT_TYPES)
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAMED = r"^\s*[A-Za-z][A-Za-z0-9 _-]*\s*$"
+"""An event type as written: it normalises (``normalise_event``) to an identifier."""
 
 
 def normalise_event(name: str) -> str:
@@ -126,7 +136,7 @@ class Event(InputModel):
     declares under ``events:`` (evaluation refuses one the policy does not know).
     """
 
-    type: EventType | str = Field(
+    type: EventType | Annotated[str, WithJsonSchema({"type": "string", "pattern": _NAMED})] = Field(
         description="responded, resolved, paused, resumed, severity_changed, reopened, updated, "
         "or an event type the policy declares under events:"
     )
