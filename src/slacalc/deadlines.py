@@ -120,7 +120,8 @@ def to_ics(deadlines: Sequence[Deadline], *, stamp: datetime | None = None) -> b
     ``UID`` is ``Deadline.uid`` (stable, so a calendar app updates an event rather than
     adding one); ``DTSTART`` is the instant in UTC to the second (iCalendar holds no
     fractions: a breach one microsecond after a due time shows at the due time);
-    ``SUMMARY`` names the ticket, the metric and the coming state. ``DTSTAMP`` is ``stamp`` (default: now). Needs ``slacalc[ics]``.
+    ``SUMMARY`` names the ticket, the metric and the coming state. ``DTSTAMP`` is
+    ``stamp`` (default: now). Needs ``slacalc[ics]``.
     """
     try:
         import icalendar
