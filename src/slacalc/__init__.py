@@ -20,6 +20,7 @@ if _typing.TYPE_CHECKING:
         availability_report,
     )
     from .calendar import Calendar, HolidayRules
+    from .deadlines import Deadline, upcoming
     from .durations import Duration, parse_duration
     from .errors import (
         AvailabilityError,
@@ -66,6 +67,8 @@ _EXPORTS = {
     "availability_report": "availability",
     "Calendar": "calendar",
     "HolidayRules": "calendar",
+    "Deadline": "deadlines",
+    "upcoming": "deadlines",
     "Duration": "durations",
     "parse_duration": "durations",
     "AvailabilityError": "errors",
@@ -125,6 +128,7 @@ __all__ = [
     "Credit",
     "CreditTier",
     "Credits",
+    "Deadline",
     "Duration",
     "DurationError",
     "Entitlement",
@@ -167,6 +171,7 @@ __all__ = [
     "load_policy",
     "load_yaml_text",
     "parse_duration",
+    "upcoming",
 ]
 
 

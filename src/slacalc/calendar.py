@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, overload
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -43,6 +43,13 @@ from .hours import (
 )
 from .instants import EPOCH, instant, zone_named
 from .timeline import Timeline, local_to_us
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+    Durations = timedelta | Duration | str | pd.Series | NDArray[np.timedelta64]
 
 __all__ = ["Calendar", "HolidayRules"]
 
@@ -500,17 +507,35 @@ class Calendar(BaseModel):
         return count
 
     # ---- questions (hot paths: keep them lean) ------------------------------------
-    def add(self, t: datetime | str, d: timedelta | Duration | str) -> datetime:
+    @overload
+    def add(self, t: datetime | str, d: timedelta | Duration | str) -> datetime: ...
+    @overload
+    def add(self, t: pd.Series, d: Durations) -> pd.Series: ...
+    @overload
+    def add(self, t: datetime | str, d: pd.Series) -> pd.Series: ...
+    @overload
+    def add(self, t: NDArray[np.datetime64], d: Durations) -> NDArray[np.datetime64]: ...
+    @overload
+    def add(self, t: datetime | str, d: NDArray[np.timedelta64]) -> NDArray[np.datetime64]: ...
+    def add(self, t: Any, d: Any) -> Any:
         """Move ``t`` by ``d`` of open time: forward to the earliest, backward to the latest.
 
-        A result that lands exactly on a closing time is that closing time.
+        A result that lands exactly on a closing time is that closing time. ``t`` may be a
+        Series or a datetime64 array, ``d`` a Series or a timedelta64 array: element by
+        element, the same kind back (see "Over arrays" in the calendars guide).
         """
+        if (type(t) is not datetime or type(d) is not timedelta) and (
+            _is_array(t) or _is_array(d)
+        ):
+            from . import calendar_arrays
+
+            return calendar_arrays.add(self.timeline, t, d, _instant, self.to_timedelta)
         try:
             engine = self._engine
         except AttributeError:
             engine = self._get_engine()
         try:
-            dt = t - EPOCH  # type: ignore[operator]
+            dt = t - EPOCH
         except TypeError:
             t = _instant(t, "t")
             dt = t - EPOCH
@@ -519,20 +544,43 @@ class Calendar(BaseModel):
             dus = d // _US if type(d) is timedelta else self.to_timedelta(d) // _US
             u = engine.timeline.add(x, dus)
             r = EPOCH + _US * u  # (3x cheaper than timedelta(microseconds=u); exact for ints)
-            tz = t.tzinfo  # type: ignore[union-attr]
+            tz = t.tzinfo
             return r if tz is UTC else r.astimezone(tz)
         except OverflowError:
             raise _out_of_range(f"{_instant(t, 't').isoformat()} moved by {d}") from None
 
-    def elapsed(self, start: datetime | str, end: datetime | str) -> timedelta:
-        """Open time in ``[start, end)``; negative when ``end`` is before ``start``."""
+    @overload
+    def elapsed(self, start: datetime | str, end: datetime | str) -> timedelta: ...
+    @overload
+    def elapsed(self, start: pd.Series, end: pd.Series | datetime | str) -> pd.Series: ...
+    @overload
+    def elapsed(self, start: datetime | str, end: pd.Series) -> pd.Series: ...
+    @overload
+    def elapsed(
+        self, start: NDArray[np.datetime64], end: NDArray[np.datetime64] | datetime | str
+    ) -> NDArray[np.timedelta64]: ...
+    @overload
+    def elapsed(
+        self, start: datetime | str, end: NDArray[np.datetime64]
+    ) -> NDArray[np.timedelta64]: ...
+    def elapsed(self, start: Any, end: Any) -> Any:
+        """Open time in ``[start, end)``; negative when ``end`` is before ``start``.
+
+        Either end may be a Series or a datetime64 array: element by element.
+        """
+        if (type(start) is not datetime or type(end) is not datetime) and (
+            _is_array(start) or _is_array(end)
+        ):
+            from . import calendar_arrays
+
+            return calendar_arrays.elapsed(self.timeline, start, end, _instant)
         try:
             engine = self._engine
         except AttributeError:
             engine = self._get_engine()
         try:
-            da = start - EPOCH  # type: ignore[operator]
-            db = end - EPOCH  # type: ignore[operator]
+            da = start - EPOCH
+            db = end - EPOCH
         except TypeError:
             da = _instant(start, "start") - EPOCH
             db = _instant(end, "end") - EPOCH
@@ -543,16 +591,42 @@ class Calendar(BaseModel):
         except OverflowError:
             raise _out_of_range(f"elapsed({start}, {end})") from None
 
-    def is_open(self, t: datetime | str) -> bool:
-        """True when ``t`` lies inside an open interval (intervals are ``[start, end)``)."""
+    @overload
+    def is_open(self, t: datetime | str) -> bool: ...
+    @overload
+    def is_open(self, t: pd.Series) -> pd.Series: ...
+    @overload
+    def is_open(self, t: NDArray[np.datetime64]) -> NDArray[np.bool_]: ...
+    def is_open(self, t: Any) -> Any:
+        """True when ``t`` lies inside an open interval (intervals are ``[start, end)``).
+
+        A Series or a datetime64 array gives flags element by element.
+        """
+        if type(t) is not datetime and _is_array(t):
+            from . import calendar_arrays
+
+            return calendar_arrays.is_open(self.timeline, t)
         t = _instant(t, "t")
         try:
             return self._get_engine().timeline.is_open(_us(t))
         except OverflowError:
             raise _out_of_range(t) from None
 
-    def next_open(self, t: datetime | str) -> datetime:
-        """``t`` if open, else the start of the next open interval."""
+    @overload
+    def next_open(self, t: datetime | str) -> datetime: ...
+    @overload
+    def next_open(self, t: pd.Series) -> pd.Series: ...
+    @overload
+    def next_open(self, t: NDArray[np.datetime64]) -> NDArray[np.datetime64]: ...
+    def next_open(self, t: Any) -> Any:
+        """``t`` if open, else the start of the next open interval.
+
+        A Series or a datetime64 array gives answers element by element.
+        """
+        if type(t) is not datetime and _is_array(t):
+            from . import calendar_arrays
+
+            return calendar_arrays.next_open(self.timeline, t)
         t = _instant(t, "t")
         try:
             return _out(self._get_engine().timeline.next_open(_us(t)), t.tzinfo)
@@ -588,6 +662,14 @@ class Calendar(BaseModel):
 
 
 _MAX_SPAN_DAYS = 200 * 366
+
+
+def _is_array(value: object) -> bool:
+    """A numpy array or a pandas Series, told apart without importing either (a pandas
+    ``Timestamp`` or ``Timedelta`` is a single value)."""
+    return type(value).__module__.partition(".")[0] in ("numpy", "pandas") and not isinstance(
+        value, datetime | timedelta
+    )
 
 
 def _instant(t: object, what: str) -> datetime:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .facade import Policy
     from .readers import Tables
 
-__all__ = ["add_subcommands", "cmd_evaluate", "cmd_report", "read_input"]
+__all__ = ["add_subcommands", "cmd_deadlines", "cmd_evaluate", "cmd_report", "read_input"]
 
 _FORMATS = ("table", "csv", "json", "jsonl")
 
@@ -87,6 +87,42 @@ def add_subcommands(subparsers: Any) -> None:
         help="output format; csv and json keep the grouping columns (default: table)",
     )
     p.set_defaults(func=cmd_report)
+
+    p = subparsers.add_parser(
+        "deadlines",
+        help="the coming state changes (at_risk, breached) of a table of tickets, or an "
+        "iCalendar feed of them",
+        description="List, in time order, when each ticket's metrics change state if nothing "
+        "else happens (running to at_risk, at_risk to breached), within --within of --at. "
+        "Instants are ISO 8601 in UTC. --ics also writes them as an iCalendar feed, one "
+        "event per deadline (needs the ics extra).",
+    )
+    p.add_argument("policy", metavar="POLICY", help="a bundled policy id or a YAML file")
+    p.add_argument("tickets", metavar="TICKETS", help="tickets.csv, tickets.json or .jsonl")
+    p.add_argument(
+        "--events",
+        type=Path,
+        metavar="EVENTS",
+        help="a long events table (CSV/JSON: ticket_id, type, at, severity)",
+    )
+    p.add_argument(
+        "--at",
+        help="as of this instant, ISO 8601 with offset (default: now); tickets opened after "
+        "it are left out and events after it are ignored",
+    )
+    p.add_argument(
+        "--within",
+        default="24h",
+        help="how far ahead to look, real time (default: 24h)",
+    )
+    p.add_argument("--ics", type=Path, metavar="OUT.ics", help="also write an iCalendar feed")
+    p.add_argument(
+        "--format",
+        choices=_FORMATS[:3],
+        default="table",
+        help="output format: an aligned table, CSV or a JSON array (default: table)",
+    )
+    p.set_defaults(func=cmd_deadlines)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -499,3 +535,44 @@ def _report_table(table: pd.DataFrame) -> str:
     if not shown["invalid"].any():
         shown = shown.drop(columns="invalid")
     return str(shown.rename(columns=_SHOWN).to_string())
+
+
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    """List the coming deadlines of a table of tickets; ``--ics`` writes them as iCalendar."""
+    _pandas()
+    from .deadlines import to_ics, upcoming
+    from .facade import load_policy
+    from .instants import parse_instant
+    from .readers import read_tickets, tickets_of
+
+    policy = load_policy(args.policy)
+    at = None if args.at is None else parse_instant(args.at, "--at")
+    tables = read_tickets(Path(args.tickets), args.events)
+    tickets = tickets_of(tables, policy, args.tickets)
+    found = upcoming(policy, tickets, at=at, within=args.within)
+    if args.ics is not None:
+        args.ics.write_bytes(to_ics(found, stamp=at))
+    rows = [d.to_dict() for d in found]
+    if args.format == "json":
+        import json
+
+        _write(lambda s: s.write(json.dumps(rows, indent=2) + "\n"))
+    elif args.format == "csv":
+        import csv
+
+        columns = ["next_change_at", "ticket_id", "metric", "state", "next_state", "policy"]
+
+        def render(stream: TextIO) -> None:
+            w = csv.DictWriter(stream, columns, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+
+        _write(render)
+    else:
+        lines = [
+            f"{r['next_change_at']:<28} {r['ticket_id']!s:<12} {r['metric']:<14} "
+            f"{r['state']} -> {r['next_state']}"
+            for r in rows
+        ]
+        _write(lambda s: s.write("\n".join(lines or ["no deadlines ahead"]) + "\n"))
+    return 0

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import loading
 from . import policy as model
 from .availability import AvailabilityReport, AvailabilitySummary, Outage, monthly_report
 from .availability import availability_report as _availability_report
+from .deadlines import Deadline
+from .deadlines import upcoming as _upcoming
+from .durations import Duration
 from .evaluation import evaluate as _evaluate
 from .results import Evaluation
 from .tickets import Ticket
@@ -39,6 +42,18 @@ class Policy(model.Policy):
         See ``slacalc.evaluation.evaluate``.
         """
         return _evaluate(self, ticket, at)
+
+    def upcoming(
+        self,
+        tickets: Iterable[Ticket | Mapping[str, Any]],
+        at: datetime | str | None = None,
+        within: timedelta | Duration | str | None = None,
+    ) -> list[Deadline]:
+        """The coming state changes of ``tickets``, in time order.
+
+        See ``slacalc.deadlines.upcoming``.
+        """
+        return _upcoming(self, tickets, at, within)
 
     def evaluate_frame(
         self,

@@ -39,7 +39,7 @@ from .pausing import Ragged
 from .policy import resolve
 from .states import STATE_ORDER, State, state_codes
 from .targets import NextOpen, TargetKind
-from .tickets import EventType
+from .tickets import WIDE_EVENT_TYPES, EventType
 from .timeline import (
     HORIZON_US,
     HORIZON_YEARS,
@@ -95,9 +95,6 @@ _US_PER_DAY = 86_400_000_000
 _NONE, _COMMITMENT, _DURATION = 0, 1, 2
 _MISSED = np.int8(STATES.index(State.MISSED))
 _BREACHED = np.int8(STATES.index(State.BREACHED))
-# The built-in types a ticket table may carry as one ``{type}_at`` column each (a pause,
-# reopen or severity change needs the events table: it pairs with another event).
-_WIDE_TYPES = (EventType.RESPONDED, EventType.RESOLVED, EventType.UPDATED)
 # An ISO 8601 instant that carries an offset: a time of day followed by Z or +hh[:mm].
 _HAS_OFFSET = re.compile(
     r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)\s*$"
@@ -204,7 +201,7 @@ def evaluate_frame(
 
     types = list(policy.event_types())
     wide: dict[str, I64] = {}
-    wide_types = [t.value for t in _WIDE_TYPES] + list(policy.events)
+    wide_types = [t.value for t in WIDE_EVENT_TYPES] + list(policy.events)
     for typ in wide_types:
         col = f"{typ}_at"
         if col in df.columns:

@@ -23,12 +23,16 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import SlacalcError
+from .errors import SlacalcError, TicketError
 from .limits import MAX_TABLE_BYTES, Fail, read_capped
+
+if TYPE_CHECKING:
+    from .policy import Policy
+    from .tickets import Ticket
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -39,6 +43,7 @@ __all__ = [
     "read_table",
     "read_tickets",
     "tickets_from_records",
+    "tickets_of",
 ]
 
 EVENT_COLUMNS = ("ticket_id", "type", "at", "severity")
@@ -322,3 +327,52 @@ def _cell(value: Any, key: str, shown: object, n: int) -> Any:
 def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     out: pd.DataFrame = pd.concat([a, b])
     return out
+
+
+def tickets_of(tables: Tables, policy: Policy, shown: object = "tickets") -> list[Ticket]:
+    """The rows of ``tables`` as ``Ticket`` objects, in row order, for the scalar engine.
+
+    Columns ``plan``, ``severity``, ``opened_at`` and ``ticket_id`` fill the ticket; each
+    ``{type}_at`` column the table path reads (``tickets.WIDE_EVENT_TYPES`` and the
+    event types ``policy`` declares) with a value is one event of that type; the
+    events table's rows join the ticket of their ``ticket_id``. Other columns go to
+    ``data``. A row the ``Ticket`` model refuses is a ``TicketError`` naming its line.
+    """
+    from .tickets import WIDE_EVENT_TYPES, Ticket
+
+    df = tables.tickets
+    types = [t.value for t in WIDE_EVENT_TYPES] + list(policy.events)
+    wide = [t for t in types if f"{t}_at" in df.columns]
+    taken = {"ticket_id", "plan", "severity", "opened_at", *(f"{t}_at" for t in wide)}
+    nested: dict[str, list[dict[str, Any]]] = {}
+    if tables.events is not None:
+        for row in tables.events.to_dict("records"):
+            event = {str(k): v for k, v in row.items() if k != "ticket_id" and _present(v)}
+            nested.setdefault(str(row["ticket_id"]), []).append(event)
+    out: list[Ticket] = []
+    for line, row in zip(df.index, df.to_dict("records"), strict=True):
+        tid = row.get("ticket_id")
+        events = [{"type": t, "at": row[f"{t}_at"]} for t in wide if _present(row[f"{t}_at"])]
+        if _present(tid):
+            events += nested.get(str(tid), [])
+        data = {k: v for k, v in row.items() if k not in taken and _present(v)}
+        fields = {
+            "plan": row.get("plan"),
+            "severity": row.get("severity"),
+            "opened_at": row.get("opened_at"),
+            "id": tid if _present(tid) else None,
+            "events": events,
+        }
+        if data:
+            fields["data"] = data
+        try:
+            out.append(Ticket.from_dict(fields))
+        except SlacalcError as e:
+            raise TicketError(f"{shown} line {line}: {e}") from None
+    return out
+
+
+def _present(value: Any) -> bool:
+    """A cell with a value (not None, NaN or NA)."""
+    nan = isinstance(value, float) and value != value
+    return value is not None and not nan and value is not pd.NA

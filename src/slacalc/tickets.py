@@ -31,7 +31,7 @@ from .errors import SlacalcError, TicketError, UnknownNameError
 from .instants import Instant
 from .terms import PauseWindowSpec
 
-__all__ = ["Event", "EventType", "Ticket"]
+__all__ = ["WIDE_EVENT_TYPES", "Event", "EventType", "Ticket"]
 
 
 class EventType(StrEnum):
@@ -127,6 +127,16 @@ class InputModel(BaseModel, metaclass=_RaisesOurs):
     @classmethod
     def _reraise(cls, e: ValidationError) -> NoReturn:
         reraise(e, cls._error, f"invalid {cls.__name__.lower()}")
+
+
+
+WIDE_EVENT_TYPES: tuple[EventType, ...] = (
+    EventType.RESPONDED,
+    EventType.RESOLVED,
+    EventType.UPDATED,
+)
+"""Built-in types a ticket table may carry as one ``{type}_at`` column each; a pause, reopen
+or severity change needs the events table (it pairs with another event)."""
 
 
 class Event(InputModel):
