@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from test_targets_lazy import big_policy_text
 
-from slacalc.loading import parse_yaml, policy_from_text
+from slacalc.loading import policy_from_text
+from slacalc.yamldoc import parse_yaml
 
 
 def best(fn: object, rounds: int = 5) -> float:

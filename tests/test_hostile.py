@@ -30,7 +30,8 @@ from slacalc.availability import monthly_report
 from slacalc.cli import main
 from slacalc.errors import PolicyError, SlacalcError
 from slacalc.limits import MAX_POLICY_BYTES
-from slacalc.loading import bundled_path, parse_yaml
+from slacalc.loading import bundled_path
+from slacalc.yamldoc import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKETS = ROOT / "examples" / "tickets.csv"

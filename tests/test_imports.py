@@ -10,17 +10,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 import slacalc
 
 PACKAGE = Path(slacalc.__file__).parent
 SKIP = {"__init__", "__main__"}
-# Calendar.from_yaml reads YAML with the policy loader's safe reader (calendar -> loading ->
-# policy -> calendar). Moving that reader below the calendar belongs to the calendar and
-# loading modules' own work; until then this one edge is set aside, and the strict xfail
-# below fails as soon as it is gone, so the exemption cannot outlive it.
-KNOWN = {("calendar", "loading")}
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -58,14 +51,11 @@ def imports_of(source: str, modules: set[str]) -> set[str]:
     return found & modules
 
 
-def graph(*, known: bool = False) -> dict[str, set[str]]:
-    """Module -> the modules it imports; ``KNOWN`` edges left out unless ``known``."""
+def graph() -> dict[str, set[str]]:
+    """Module -> the modules it imports (function-level imports included)."""
     files = {p.stem: p for p in PACKAGE.glob("*.py")}
     modules = set(files) - SKIP
     edges = {m: imports_of(files[m].read_text(encoding="utf-8"), modules) - {m} for m in modules}
-    if not known:
-        for a, b in KNOWN:
-            edges[a].discard(b)
     return edges
 
 
@@ -125,6 +115,5 @@ def test_the_policy_model_imports_no_engine():
     assert graph()["policy"] & engine == set()
 
 
-@pytest.mark.xfail(strict=True, reason="Calendar.from_yaml still uses slacalc.loading")
 def test_calendar_reads_yaml_without_the_policy_loader():
-    assert "loading" not in graph(known=True)["calendar"]
+    assert "loading" not in graph()["calendar"]

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from slacalc import PolicyError, UnknownNameError, bundled_policies, load_policies, load_policy
-from slacalc.loading import load_yaml_text, parse_yaml, policy_from_text
+from slacalc.loading import policy_from_text
+from slacalc.yamldoc import load_yaml_text, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSKIT = (ROOT / "policies" / "passkit.yaml").read_text(encoding="utf-8")

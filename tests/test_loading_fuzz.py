@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slacalc import PolicyError
-from slacalc.loading import load_yaml_text, policy_from_text
+from slacalc.loading import policy_from_text
+from slacalc.yamldoc import load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = {

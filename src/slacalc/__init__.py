@@ -35,7 +35,7 @@ if _typing.TYPE_CHECKING:
     )
     from .evaluation import evaluate
     from .facade import Policy, load_policies, load_policy
-    from .loading import bundled_policies, load_yaml_text
+    from .loading import bundled_policies
     from .results import Evaluation, MetricResult, Step
     from .states import State
     from .targets import CellSpec, MetricSpec, NextOpen, Target, TargetKind
@@ -58,6 +58,7 @@ if _typing.TYPE_CHECKING:
         Source,
     )
     from .tickets import Event, EventType, Ticket
+    from .yamldoc import load_yaml_text
 
 _EXPORTS = {
     "AvailabilityReport": "availability",
@@ -84,7 +85,7 @@ _EXPORTS = {
     "bundled_policies": "loading",
     "load_policies": "facade",
     "load_policy": "facade",
-    "load_yaml_text": "loading",
+    "load_yaml_text": "yamldoc",
     "Policy": "facade",
     "Evaluation": "results",
     "MetricResult": "results",

@@ -43,6 +43,7 @@ from .hours import (
 )
 from .instants import EPOCH, instant, zone_named
 from .timeline import Timeline, local_to_us
+from .yamldoc import load_yaml_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -378,8 +379,6 @@ class Calendar(BaseModel):
     @classmethod
     def from_yaml(cls, text: str) -> Calendar:
         """Build from YAML text of the same shape as ``from_dict``."""
-        from .loading import load_yaml_text  # type: ignore[import-not-found,unused-ignore]
-
         data = load_yaml_text(text, "<calendar>")
         if not isinstance(data, Mapping):
             raise CalendarError("calendar YAML must be a mapping of calendar fields")

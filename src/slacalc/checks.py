@@ -36,7 +36,7 @@ from .targets import ALWAYS, Target, TargetKind, split_key
 from .terms import Example
 
 if TYPE_CHECKING:
-    from .loading import YamlDocument
+    from .yamldoc import YamlDocument
 
 __all__ = [
     "NOT_IN_DOCUMENT",
@@ -440,7 +440,7 @@ def check_provenance(
 
 
 def _yaml_document(policy_file: str | os.PathLike[str] | Traversable) -> YamlDocument | None:
-    from .loading import decode, parse_yaml
+    from .yamldoc import decode, parse_yaml
 
     source = Path(policy_file) if isinstance(policy_file, str | os.PathLike) else policy_file
     try:

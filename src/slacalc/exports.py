@@ -38,8 +38,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import PolicyError, SlacalcError, UnknownNameError
-from .loading import YamlDocument, decode, parse_yaml, read_text
 from .readers import EVENT_COLUMNS, Tables, file_text, read_table
+from .yamldoc import YamlDocument, decode, parse_yaml, read_text
 
 __all__ = [
     "History",
