@@ -494,67 +494,33 @@ class _Histories:
     n: int
     event_problems: list[tuple[Hashable, str]] = field(default_factory=list)
     _pairs: dict[tuple[str, str], tuple[Ragged, I64]] = field(default_factory=dict)
+    _present: B8 | None = None
+    _changes: tuple[I64, I64, I64] | None = None
 
-    @classmethod
-    def build(
-        cls,
-        policy: Policy,
-        df: pd.DataFrame,
-        events: pd.DataFrame | None,
-        wide: dict[str, I64],
+    @staticmethod
+    def _check(
         types: list[str],
-        sev_ids: list[str],
-        opened: I64,
-        at_us: int,
-        zone: ZoneInfo | None,
+        row: I64,
+        typ: I64,
+        src: I64,
+        since: I64,
+        ev_labels: pd.Index,
+        n: int,
         problems: _Problems,
-    ) -> _Histories:
-        n = len(df)
-        parts_row, parts_typ, parts_t, parts_sev, parts_src = [], [], [], [], []
-        for col, t in wide.items():
-            have = np.flatnonzero(t != _NAT)
-            parts_row.append(have)
-            parts_typ.append(np.full(len(have), types.index(col[:-3]), dtype=np.int64))
-            parts_t.append(t[have])
-            parts_sev.append(np.full(len(have), -1, dtype=np.int64))
-            parts_src.append(np.full(len(have), -1 - types.index(col[:-3]), dtype=np.int64))
-        event_problems: list[tuple[Hashable, str]] = []
-        ev_labels: pd.Index = pd.RangeIndex(0)
-        ev_bad: B8 = np.zeros(0, dtype=bool)
-        ev_msgs: list[tuple[int, str]] = []
-        if events is not None:
-            ev_labels = events.index
-            ev_row, repeated, ids = _event_rows(df, events)
-            row, typ, t, sev, ev_found = _read_events(policy, events, ev_row, types, sev_ids, zone)
-            ev_bad = ev_found.mask.copy()
-            ev_msgs = ev_found.each()
-            keep = np.flatnonzero(~ev_bad)
-            parts_row.append(row[keep])
-            parts_typ.append(typ[keep])
-            parts_t.append(t[keep])
-            parts_sev.append(sev[keep])
-            parts_src.append(keep)
-        row = np.concatenate(parts_row) if parts_row else np.zeros(0, dtype=np.int64)
-        typ = np.concatenate(parts_typ) if parts_typ else np.zeros(0, dtype=np.int64)
-        t = np.concatenate(parts_t) if parts_t else np.zeros(0, dtype=np.int64)
-        sev = np.concatenate(parts_sev) if parts_sev else np.zeros(0, dtype=np.int64)
-        src = np.concatenate(parts_src) if parts_src else np.zeros(0, dtype=np.int64)
-        # (wide columns first, then the events table: the order among equal times)
-        # events of tickets whose own row is unreadable say nothing more
-        usable = opened[row] != _NAT if len(row) else np.zeros(0, dtype=bool)
-        if not usable.all():
-            row, typ, t, sev, src = (a[usable] for a in (row, typ, t, sev, src))
-        order = _by_ticket_then_time(row, t, opened)
-        row, typ, t, sev, src = (a[order] for a in (row, typ, t, sev, src))
+    ) -> list[tuple[Hashable, str]]:
+        """Flag tickets whose sorted history does not make sense (the scalar rules).
 
-        # the whole history must make sense, even past ``at`` (as in the scalar evaluation)
+        Returns the problems of events table rows (``src >= 0``: a row of it; ``src < 0``:
+        the wide column of type ``-1 - src``).
+        """
+        event_problems: list[tuple[Hashable, str]] = []
         bad_event: dict[int, str] = {}  # position in the sorted arrays -> problem
 
         def flag(where: B8, message: Callable[[int], str]) -> None:
             for k in np.flatnonzero(where).tolist():
                 bad_event.setdefault(k, message(k))
 
-        flag(t < opened[row], lambda k: f"{types[typ[k]]} is before opened_at")
+        flag(since < 0, lambda k: f"{types[typ[k]]} is before opened_at")
         _alternation(
             flag,
             row,
@@ -589,25 +555,118 @@ class _Histories:
                 texts[r] = f"{types[-1 - int(src[k])]}_at {msg.split(' ', 1)[1]}"
         problems.add(bad_rows, lambda i: texts[i])
 
+        return event_problems
+
+    @classmethod
+    def _build_wide(
+        cls,
+        wide: dict[str, I64],
+        types: list[str],
+        opened: I64,
+        at_us: int,
+        problems: _Problems,
+    ) -> _Histories:
+        """``build`` for a table without an events table: at most one event per column.
+
+        The columns side by side are a (ticket, column) matrix, so ordering each ticket's
+        events by time since opening is a short stable sort along each matrix row.
+        """
+        n = len(opened)
+        codes = np.array([types.index(col[:-3]) for col in wide], dtype=np.int64)
+        if not len(codes) or not n:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(types, empty, empty, empty, empty, n)
+        t_m = np.stack(list(wide.values()), axis=1)
+        have = (t_m != _NAT) & (opened != _NAT)[:, None]
+        since_m = np.where(have, t_m - opened[:, None], _FAR)
+        if len(codes) == 1:
+            flat = np.flatnonzero(have[:, 0])
+            col = np.zeros(len(flat), dtype=np.int64)
+        else:
+            order_m = np.argsort(since_m, axis=1, kind="stable")
+            picked = np.take_along_axis(have, order_m, axis=1).ravel()
+            pos = np.flatnonzero(picked)
+            col = order_m.ravel()[pos]
+            flat = pos // len(codes)
+        row: I64 = flat
+        t = t_m[row, col]
+        since = since_m[row, col]
+        typ = codes[col]
+        src = -1 - typ
+        sev = np.full(len(row), -1, dtype=np.int64)
+        cls._check(types, row, typ, src, since, pd.RangeIndex(0), n, problems)
+        cut = t <= at_us
+        return cls(types, row[cut], typ[cut], t[cut], sev[cut], n)
+
+    @classmethod
+    def build(
+        cls,
+        policy: Policy,
+        df: pd.DataFrame,
+        events: pd.DataFrame | None,
+        wide: dict[str, I64],
+        types: list[str],
+        sev_ids: list[str],
+        opened: I64,
+        at_us: int,
+        zone: ZoneInfo | None,
+        problems: _Problems,
+    ) -> _Histories:
+        n = len(df)
+        if events is None:
+            return cls._build_wide(wide, types, opened, at_us, problems)
+        parts_row, parts_typ, parts_t, parts_sev, parts_src = [], [], [], [], []
+        for col, t in wide.items():
+            have = np.flatnonzero(t != _NAT)
+            parts_row.append(have)
+            parts_typ.append(np.full(len(have), types.index(col[:-3]), dtype=np.int64))
+            parts_t.append(t[have])
+            parts_sev.append(np.full(len(have), -1, dtype=np.int64))
+            parts_src.append(np.full(len(have), -1 - types.index(col[:-3]), dtype=np.int64))
+        ev_labels = events.index
+        ev_row, repeated, ids = _event_rows(df, events)
+        row, typ, t, sev, ev_found = _read_events(policy, events, ev_row, types, sev_ids, zone)
+        ev_msgs = ev_found.each()
+        keep = np.flatnonzero(~ev_found.mask)
+        parts_row.append(row[keep])
+        parts_typ.append(typ[keep])
+        parts_t.append(t[keep])
+        parts_sev.append(sev[keep])
+        parts_src.append(keep)
+        row = np.concatenate(parts_row)
+        typ = np.concatenate(parts_typ)
+        t = np.concatenate(parts_t)
+        sev = np.concatenate(parts_sev)
+        src = np.concatenate(parts_src)
+        # (wide columns first, then the events table: the order among equal times)
+        # events of tickets whose own row is unreadable say nothing more
+        at_open = opened[row]
+        usable = at_open != _NAT
+        if not usable.all():
+            row, typ, t, sev, src, at_open = (a[usable] for a in (row, typ, t, sev, src, at_open))
+        since = t - at_open
+        order = _by_ticket_then_time(row, t, opened, since)
+        row, typ, t, sev, src, since = (a[order] for a in (row, typ, t, sev, src, since))
+        event_problems = cls._check(types, row, typ, src, since, ev_labels, n, problems)
+
         # rows of the events table that were themselves bad
-        if events is not None:
-            problems.add(
-                repeated,
-                lambda i: (
-                    f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
-                    "events cannot be told apart"
-                ),
-            )
-            per_ticket: dict[int, str] = {}
-            for i, msg in ev_msgs:
-                label = ev_labels[i]
-                event_problems.append((label, msg))
-                r = int(ev_row[i])
-                if r >= 0 and r not in per_ticket:
-                    per_ticket[r] = f"events row {label!r}: {msg}"
-            marks = np.zeros(n, dtype=bool)
-            marks[list(per_ticket)] = True
-            problems.add(marks, lambda i: per_ticket[i])
+        problems.add(
+            repeated,
+            lambda i: (
+                f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
+                "events cannot be told apart"
+            ),
+        )
+        per_ticket: dict[int, str] = {}
+        for i, msg in ev_msgs:
+            label = ev_labels[i]
+            event_problems.append((label, msg))
+            r = int(ev_row[i])
+            if r >= 0 and r not in per_ticket:
+                per_ticket[r] = f"events row {label!r}: {msg}"
+        marks = np.zeros(n, dtype=bool)
+        marks[list(per_ticket)] = True
+        problems.add(marks, lambda i: per_ticket[i])
         event_problems.sort(key=lambda p: str(p[0]))
 
         cut = t <= at_us
@@ -629,10 +688,23 @@ class _Histories:
             len(rows),
         )
 
+    def codes(self, *names: str) -> list[int]:
+        """The codes of these types that some event has."""
+        if self._present is None:
+            self._present = np.bincount(self.typ, minlength=len(self.types)) > 0
+        present = self._present
+        return [c for c in (self.types.index(x) for x in names if x in self.types) if present[c]]
+
     def of(self, *names: str) -> B8:
         """Which events are of one of these types."""
+        codes = self.codes(*names)
+        if not codes:
+            return np.zeros(len(self.typ), dtype=bool)
+        if len(codes) == 1:
+            one: B8 = self.typ == codes[0]
+            return one
         wanted = np.zeros(len(self.types) + 1, dtype=bool)
-        wanted[[self.types.index(x) for x in names if x in self.types]] = True
+        wanted[codes] = True
         found: B8 = wanted[self.typ]
         return found
 
@@ -657,17 +729,26 @@ class _Histories:
         ``(windows, still_open)``: closed windows ``[open, close)``, and the time of an
         open event with no close yet (``_NAT`` where none).
         """
+        still = np.full(self.n, _NAT, dtype=np.int64)
+        if not self.codes(open_code):  # no window opens: none to pair
+            empty = np.zeros(0, dtype=np.int64)
+            return Ragged(empty, empty, np.zeros(self.n + 1, dtype=np.int64)), still
         mask = self.of(open_code, close_code)
         rows, typ, t = self.row[mask], self.typ[mask], self.t[mask]
         opens = np.flatnonzero(typ == self.types.index(open_code))
         nxt = opens + 1
         closed = nxt < len(rows)
         closed[closed] &= rows[nxt[closed]] == rows[opens[closed]]
-        still = np.full(self.n, _NAT, dtype=np.int64)
         still[rows[opens[~closed]]] = t[opens[~closed]]
         o = opens[closed]
         windows = Ragged(t[o], t[o + 1], _csr(rows[o], self.n))
         return windows, still
+
+    def changes(self) -> tuple[I64, I64, I64]:
+        """``ragged`` of the severity changes (shared by every metric)."""
+        if self._changes is None:
+            self._changes = self.ragged(self.of(EventType.SEVERITY_CHANGED))
+        return self._changes
 
     def ragged(self, mask: B8) -> tuple[I64, I64, I64]:
         """``(times, severity codes, offsets)`` of the events in ``mask``, per ticket."""
@@ -675,24 +756,24 @@ class _Histories:
         return self.t[mask], self.sev[mask], _csr(rows, self.n)
 
 
-def _by_ticket_then_time(row: I64, t: I64, opened: I64) -> I64:
+def _by_ticket_then_time(row: I64, t: I64, opened: I64, since: I64 | None = None) -> I64:
     """The order by (ticket row, time), equal keys in their given order (stable).
 
-    Rows arrive in sorted runs (one per column or table), so a stable sort by row is
-    nearly free; within a ticket, events are ordered by their time since the opening,
-    folded into one integer key when it fits (else a lexsort).
+    Within a ticket, events are ordered by their time since the opening (``since``, worked
+    out here unless given); (row, since) is folded into one integer key when it fits, so
+    one stable sort orders them (else a lexsort).
     """
     if not len(row):
         return np.zeros(0, dtype=np.int64)
-    by_row = np.argsort(row, kind="stable")
-    r, since = row[by_row], t[by_row] - opened[row[by_row]]
+    if since is None:
+        since = t - opened[row]
     lo, hi = int(since.min()), int(since.max())
     span = hi - lo + 1
-    if span * (int(r.max()) + 1) < 2**62:
-        key = r * span + (since - lo)
-        found: I64 = by_row[np.argsort(key, kind="stable")]
+    if span * (int(row.max()) + 1) < 2**62:
+        key = row * span + (since - lo)
+        found: I64 = np.argsort(key, kind="stable")
         return found
-    return by_row[np.lexsort((since, r))]
+    return np.lexsort((since, row))
 
 
 def _by_ticket_then_start(row: I64, start: I64, end: I64, opened: I64) -> I64:
@@ -1045,7 +1126,9 @@ class _Engine:
     def severity_at(self, rows: I64, anchor: I64, changes: tuple[I64, I64, I64]) -> I64:
         """Each row's severity at ``anchor``: the last change at or before it, else the first."""
         t, s, off = changes
-        sev = self.sev0[rows].copy()
+        sev = self.sev0[rows]  # a copy (fancy indexing)
+        if not len(t):
+            return sev
         count = off[rows + 1] - off[rows]
         active = np.flatnonzero(count > 0)
         j = 0
@@ -1080,6 +1163,8 @@ class _Engine:
             beyond,
         )
         t, s, off = changes
+        if not len(t):
+            return cur
         count = off[rows + 1] - off[rows]
         active = np.flatnonzero(count > 0)
         j = 0
@@ -1127,7 +1212,7 @@ class _Engine:
         windows = _union(parts, n, self.opened) if parts else None
         if windows is not None and not windows.count.any():
             windows = None
-        changes = hist.ragged(hist.of(EventType.SEVERITY_CHANGED))
+        changes = hist.changes()
         late = np.zeros(n, dtype=bool)
 
         if not spec.cadence:
