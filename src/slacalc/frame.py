@@ -576,27 +576,51 @@ class _Histories:
         if not len(codes) or not n:
             empty = np.zeros(0, dtype=np.int64)
             return cls(types, empty, empty, empty, empty, n)
+        k = len(codes)
         t_m = np.stack(list(wide.values()), axis=1)
         have = (t_m != _NAT) & (opened != _NAT)[:, None]
         since_m = np.where(have, t_m - opened[:, None], _FAR)
-        if len(codes) == 1:
-            flat = np.flatnonzero(have[:, 0])
-            col = np.zeros(len(flat), dtype=np.int64)
-        else:
-            order_m = np.argsort(since_m, axis=1, kind="stable")
-            picked = np.take_along_axis(have, order_m, axis=1).ravel()
-            pos = np.flatnonzero(picked)
-            col = order_m.ravel()[pos]
-            flat = pos // len(codes)
-        row: I64 = flat
-        t = t_m[row, col]
-        since = since_m[row, col]
+        # each event's place among its ticket's (stable: an earlier column first on a tie;
+        # missing ones last): k * k comparisons, no sort
+        slot = np.arange(0, n * k, k, dtype=np.int64)
+        col_at = np.empty(n * k, dtype=np.int64)
+        for c in range(k):
+            place = slot.copy()
+            for d in range(k):
+                if d != c:
+                    place += (
+                        since_m[:, d] <= since_m[:, c] if d < c else since_m[:, d] < since_m[:, c]
+                    )
+            col_at[place] = c
+        cell = slot.repeat(k) + col_at  # flat (ticket, column) cells in time order
+        cell = cell[have.ravel()[cell]]
+        row: I64 = cell // k
+        col = cell - row * k
+        t = t_m.ravel()[cell]
+        since = since_m.ravel()[cell]
         typ = codes[col]
         src = -1 - typ
         sev = np.full(len(row), -1, dtype=np.int64)
         cls._check(types, row, typ, src, since, pd.RangeIndex(0), n, problems)
+        return cls._upto(types, row, typ, t, sev, n, at_us)
+
+    @classmethod
+    def _upto(
+        cls,
+        types: list[str],
+        row: I64,
+        typ: I64,
+        t: I64,
+        sev: I64,
+        n: int,
+        at_us: int,
+        event_problems: list[tuple[Hashable, str]] | None = None,
+    ) -> _Histories:
+        """The histories of the events at or before ``at``."""
         cut = t <= at_us
-        return cls(types, row[cut], typ[cut], t[cut], sev[cut], n)
+        if not cut.all():
+            row, typ, t, sev = row[cut], typ[cut], t[cut], sev[cut]
+        return cls(types, row, typ, t, sev, n, event_problems or [])
 
     @classmethod
     def build(
@@ -669,8 +693,7 @@ class _Histories:
         problems.add(marks, lambda i: per_ticket[i])
         event_problems.sort(key=lambda p: str(p[0]))
 
-        cut = t <= at_us
-        return cls(types, row[cut], typ[cut], t[cut], sev[cut], n, event_problems)
+        return cls._upto(types, row, typ, t, sev, n, at_us, event_problems)
 
     def subset(self, rows: I64) -> _Histories:
         """The histories of ``rows`` only, renumbered ``0..len(rows)-1``."""
@@ -809,6 +832,10 @@ def _event_rows(df: pd.DataFrame, events: pd.DataFrame) -> tuple[I64, B8, pd.Ser
     """Each event's ticket row (``-1``: unknown id), which ticket rows repeat an id, the ids."""
     _check_event_columns(df, events)
     ids = df["ticket_id"]
+    unique = pd.Index(ids)
+    if unique.is_unique:  # the usual case: one hash table answers both questions
+        row = unique.get_indexer(events["ticket_id"]).astype(np.int64, copy=False)
+        return row, np.zeros(len(ids), dtype=bool), ids
     repeated = np.asarray(ids.duplicated(keep=False) & ids.notna(), dtype=bool)
     first = np.flatnonzero(np.asarray(~ids.duplicated(keep="first")))
     index = pd.Index(ids.iloc[first])
