@@ -34,7 +34,10 @@ def _general(wide, types, opened, at, problems):
     since = t - opened[row]
     order = frame._by_ticket_then_time(row, t, opened, since)
     row, typ, t, since = row[order], typ[order], t[order], since[order]
-    H._check(types, row, typ, -1 - typ, since, pd.RangeIndex(0), len(opened), problems)
+    src = -1 - typ
+    H._check(
+        types, row, typ, lambda k: int(src[k]), since < 0, pd.RangeIndex(0), len(opened), problems
+    )
     return H._upto(types, row, typ, t, np.full(len(row), -1), len(opened), at)
 
 

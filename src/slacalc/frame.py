@@ -502,16 +502,17 @@ class _Histories:
         types: list[str],
         row: I64,
         typ: I64,
-        src: I64,
-        since: I64,
+        src: Callable[[int], int],
+        early: B8,
         ev_labels: pd.Index,
         n: int,
         problems: _Problems,
     ) -> list[tuple[Hashable, str]]:
         """Flag tickets whose sorted history does not make sense (the scalar rules).
 
-        Returns the problems of events table rows (``src >= 0``: a row of it; ``src < 0``:
-        the wide column of type ``-1 - src``).
+        ``early`` marks events before their ticket's opening. Returns the problems of
+        events table rows (``src(k) >= 0``: the events table row of sorted event ``k``;
+        ``src(k) < 0``: the wide column of type ``-1 - src(k)``).
         """
         event_problems: list[tuple[Hashable, str]] = []
         bad_event: dict[int, str] = {}  # position in the sorted arrays -> problem
@@ -520,7 +521,7 @@ class _Histories:
             for k in np.flatnonzero(where).tolist():
                 bad_event.setdefault(k, message(k))
 
-        flag(since < 0, lambda k: f"{types[typ[k]]} is before opened_at")
+        flag(early, lambda k: f"{types[typ[k]]} is before opened_at")
         _alternation(
             flag,
             row,
@@ -547,12 +548,13 @@ class _Histories:
         texts: dict[int, str] = {}
         for r, (k, msg) in first_bad.items():
             bad_rows[r] = True
-            if src[k] >= 0:
-                label = ev_labels[int(src[k])]
+            origin = src(k)
+            if origin >= 0:
+                label = ev_labels[origin]
                 event_problems.append((label, msg))
                 texts[r] = f"events row {label!r}: {msg}"
             else:
-                texts[r] = f"{types[-1 - int(src[k])]}_at {msg.split(' ', 1)[1]}"
+                texts[r] = f"{types[-1 - origin]}_at {msg.split(' ', 1)[1]}"
         problems.add(bad_rows, lambda i: texts[i])
 
         return event_problems
@@ -599,9 +601,10 @@ class _Histories:
         t = t_m.ravel()[cell]
         since = since_m.ravel()[cell]
         typ = codes[col]
-        src = -1 - typ
         sev = np.full(len(row), -1, dtype=np.int64)
-        cls._check(types, row, typ, src, since, pd.RangeIndex(0), n, problems)
+        cls._check(
+            types, row, typ, lambda k: -1 - int(typ[k]), since < 0, pd.RangeIndex(0), n, problems
+        )
         return cls._upto(types, row, typ, t, sev, n, at_us)
 
     @classmethod
@@ -670,8 +673,12 @@ class _Histories:
             row, typ, t, sev, src, at_open = (a[usable] for a in (row, typ, t, sev, src, at_open))
         since = t - at_open
         order = _by_ticket_then_time(row, t, opened, since)
-        row, typ, t, sev, src, since = (a[order] for a in (row, typ, t, sev, src, since))
-        event_problems = cls._check(types, row, typ, src, since, ev_labels, n, problems)
+        early = since < 0
+        early = early[order] if early.any() else np.zeros(len(order), dtype=bool)
+        row, typ, t, sev = (a[order] for a in (row, typ, t, sev))
+        event_problems = cls._check(
+            types, row, typ, lambda k: int(src[order[k]]), early, ev_labels, n, problems
+        )
 
         # rows of the events table that were themselves bad
         problems.add(
