@@ -1149,11 +1149,14 @@ class _Engine:
             if not len(m):
                 continue
             clk = self.clock(name, pausable)
-            if windows is not None:
-                got, over = pausing.due_array(clk, start[m], need[m], windows.take(rows[m]))
-                due[m] = got
-                beyond[rows[m[over]]] = True
-            else:
+            if windows is not None:  # the window walk only over rows that have windows
+                has = windows.count[rows[m]] > 0
+                w, m = m[has], m[~has]
+                if len(w):
+                    got, over = pausing.due_array(clk, start[w], need[w], windows.take(rows[w]))
+                    due[w] = got
+                    beyond[rows[w[over]]] = True
+            if len(m):
                 due[m] = clk.add_array(start[m], need[m])
         return _Cycle(sev, kind, need, clock, start, due, eligible)
 
