@@ -491,67 +491,34 @@ class _Histories:
     n: int
     event_problems: list[tuple[Hashable, str]] = field(default_factory=list)
     _pairs: dict[tuple[str, str], tuple[Ragged, I64]] = field(default_factory=dict)
+    _present: B8 | None = None
+    _changes: tuple[I64, I64, I64] | None = None
 
-    @classmethod
-    def build(
-        cls,
-        policy: Policy,
-        df: pd.DataFrame,
-        events: pd.DataFrame | None,
-        wide: dict[str, I64],
+    @staticmethod
+    def _check(
         types: list[str],
-        sev_ids: list[str],
-        opened: I64,
-        at_us: int,
-        zone: ZoneInfo | None,
+        row: I64,
+        typ: I64,
+        src: Callable[[int], int],
+        early: B8,
+        ev_labels: pd.Index,
+        n: int,
         problems: _Problems,
-    ) -> _Histories:
-        n = len(df)
-        parts_row, parts_typ, parts_t, parts_sev, parts_src = [], [], [], [], []
-        for col, t in wide.items():
-            have = np.flatnonzero(t != _NAT)
-            parts_row.append(have)
-            parts_typ.append(np.full(len(have), types.index(col[:-3]), dtype=np.int64))
-            parts_t.append(t[have])
-            parts_sev.append(np.full(len(have), -1, dtype=np.int64))
-            parts_src.append(np.full(len(have), -1 - types.index(col[:-3]), dtype=np.int64))
-        event_problems: list[tuple[Hashable, str]] = []
-        ev_labels: pd.Index = pd.RangeIndex(0)
-        ev_bad: B8 = np.zeros(0, dtype=bool)
-        ev_msgs: list[tuple[int, str]] = []
-        if events is not None:
-            ev_labels = events.index
-            ev_row, repeated, ids = _event_rows(df, events)
-            row, typ, t, sev, ev_found = _read_events(policy, events, ev_row, types, sev_ids, zone)
-            ev_bad = ev_found.mask.copy()
-            ev_msgs = ev_found.each()
-            keep = np.flatnonzero(~ev_bad)
-            parts_row.append(row[keep])
-            parts_typ.append(typ[keep])
-            parts_t.append(t[keep])
-            parts_sev.append(sev[keep])
-            parts_src.append(keep)
-        row = np.concatenate(parts_row) if parts_row else np.zeros(0, dtype=np.int64)
-        typ = np.concatenate(parts_typ) if parts_typ else np.zeros(0, dtype=np.int64)
-        t = np.concatenate(parts_t) if parts_t else np.zeros(0, dtype=np.int64)
-        sev = np.concatenate(parts_sev) if parts_sev else np.zeros(0, dtype=np.int64)
-        src = np.concatenate(parts_src) if parts_src else np.zeros(0, dtype=np.int64)
-        # (wide columns first, then the events table: the order among equal times)
-        # events of tickets whose own row is unreadable say nothing more
-        usable = opened[row] != _NAT if len(row) else np.zeros(0, dtype=bool)
-        if not usable.all():
-            row, typ, t, sev, src = (a[usable] for a in (row, typ, t, sev, src))
-        order = _by_ticket_then_time(row, t, opened)
-        row, typ, t, sev, src = (a[order] for a in (row, typ, t, sev, src))
+    ) -> list[tuple[Hashable, str]]:
+        """Flag tickets whose sorted history does not make sense (the scalar rules).
 
-        # the whole history must make sense, even past ``at`` (as in the scalar evaluation)
+        ``early`` marks events before their ticket's opening. Returns the problems of
+        events table rows (``src(k) >= 0``: the events table row of sorted event ``k``;
+        ``src(k) < 0``: the wide column of type ``-1 - src(k)``).
+        """
+        event_problems: list[tuple[Hashable, str]] = []
         bad_event: dict[int, str] = {}  # position in the sorted arrays -> problem
 
         def flag(where: B8, message: Callable[[int], str]) -> None:
             for k in np.flatnonzero(where).tolist():
                 bad_event.setdefault(k, message(k))
 
-        flag(t < opened[row], lambda k: f"{types[typ[k]]} is before opened_at")
+        flag(early, lambda k: f"{types[typ[k]]} is before opened_at")
         _alternation(
             flag,
             row,
@@ -578,37 +545,159 @@ class _Histories:
         texts: dict[int, str] = {}
         for r, (k, msg) in first_bad.items():
             bad_rows[r] = True
-            if src[k] >= 0:
-                label = ev_labels[int(src[k])]
+            origin = src(k)
+            if origin >= 0:
+                label = ev_labels[origin]
                 event_problems.append((label, msg))
                 texts[r] = f"events row {label!r}: {msg}"
             else:
-                texts[r] = f"{types[-1 - int(src[k])]}_at {msg.split(' ', 1)[1]}"
+                texts[r] = f"{types[-1 - origin]}_at {msg.split(' ', 1)[1]}"
         problems.add(bad_rows, lambda i: texts[i])
 
+        return event_problems
+
+    @classmethod
+    def _build_wide(
+        cls,
+        wide: dict[str, I64],
+        types: list[str],
+        opened: I64,
+        at_us: int,
+        problems: _Problems,
+    ) -> _Histories:
+        """``build`` for a table without an events table: at most one event per column.
+
+        The columns side by side are a (ticket, column) matrix, so ordering each ticket's
+        events by time since opening is a short stable sort along each matrix row.
+        """
+        n = len(opened)
+        codes = np.array([types.index(col[:-3]) for col in wide], dtype=np.int64)
+        if not len(codes) or not n:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(types, empty, empty, empty, empty, n)
+        k = len(codes)
+        t_m = np.stack(list(wide.values()), axis=1)
+        have = (t_m != _NAT) & (opened != _NAT)[:, None]
+        since_m = np.where(have, t_m - opened[:, None], _FAR)
+        # each event's place among its ticket's (stable: an earlier column first on a tie;
+        # missing ones last): k * k comparisons, no sort
+        slot = np.arange(0, n * k, k, dtype=np.int64)
+        col_at = np.empty(n * k, dtype=np.int64)
+        for c in range(k):
+            place = slot.copy()
+            for d in range(k):
+                if d != c:
+                    place += (
+                        since_m[:, d] <= since_m[:, c] if d < c else since_m[:, d] < since_m[:, c]
+                    )
+            col_at[place] = c
+        cell = slot.repeat(k) + col_at  # flat (ticket, column) cells in time order
+        cell = cell[have.ravel()[cell]]
+        row: I64 = cell // k
+        col = cell - row * k
+        t = t_m.ravel()[cell]
+        since = since_m.ravel()[cell]
+        typ = codes[col]
+        sev = np.full(len(row), -1, dtype=np.int64)
+        cls._check(
+            types, row, typ, lambda k: -1 - int(typ[k]), since < 0, pd.RangeIndex(0), n, problems
+        )
+        return cls._upto(types, row, typ, t, sev, n, at_us)
+
+    @classmethod
+    def _upto(
+        cls,
+        types: list[str],
+        row: I64,
+        typ: I64,
+        t: I64,
+        sev: I64,
+        n: int,
+        at_us: int,
+        event_problems: list[tuple[Hashable, str]] | None = None,
+    ) -> _Histories:
+        """The histories of the events at or before ``at``."""
+        cut = t <= at_us
+        if not cut.all():
+            row, typ, t, sev = row[cut], typ[cut], t[cut], sev[cut]
+        return cls(types, row, typ, t, sev, n, event_problems or [])
+
+    @classmethod
+    def build(
+        cls,
+        policy: Policy,
+        df: pd.DataFrame,
+        events: pd.DataFrame | None,
+        wide: dict[str, I64],
+        types: list[str],
+        sev_ids: list[str],
+        opened: I64,
+        at_us: int,
+        zone: ZoneInfo | None,
+        problems: _Problems,
+    ) -> _Histories:
+        n = len(df)
+        if events is None:
+            return cls._build_wide(wide, types, opened, at_us, problems)
+        parts_row, parts_typ, parts_t, parts_sev, parts_src = [], [], [], [], []
+        for col, t in wide.items():
+            have = np.flatnonzero(t != _NAT)
+            parts_row.append(have)
+            parts_typ.append(np.full(len(have), types.index(col[:-3]), dtype=np.int64))
+            parts_t.append(t[have])
+            parts_sev.append(np.full(len(have), -1, dtype=np.int64))
+            parts_src.append(np.full(len(have), -1 - types.index(col[:-3]), dtype=np.int64))
+        ev_labels = events.index
+        ev_row, repeated, ids = _event_rows(df, events)
+        row, typ, t, sev, ev_found = _read_events(policy, events, ev_row, types, sev_ids, zone)
+        ev_msgs = ev_found.each()
+        keep = np.flatnonzero(~ev_found.mask)
+        parts_row.append(row[keep])
+        parts_typ.append(typ[keep])
+        parts_t.append(t[keep])
+        parts_sev.append(sev[keep])
+        parts_src.append(keep)
+        row = np.concatenate(parts_row)
+        typ = np.concatenate(parts_typ)
+        t = np.concatenate(parts_t)
+        sev = np.concatenate(parts_sev)
+        src = np.concatenate(parts_src)
+        # (wide columns first, then the events table: the order among equal times)
+        # events of tickets whose own row is unreadable say nothing more
+        at_open = opened[row]
+        usable = at_open != _NAT
+        if not usable.all():
+            row, typ, t, sev, src, at_open = (a[usable] for a in (row, typ, t, sev, src, at_open))
+        since = t - at_open
+        order = _by_ticket_then_time(row, t, opened, since)
+        early = since < 0
+        early = early[order] if early.any() else np.zeros(len(order), dtype=bool)
+        row, typ, t, sev = (a[order] for a in (row, typ, t, sev))
+        event_problems = cls._check(
+            types, row, typ, lambda k: int(src[order[k]]), early, ev_labels, n, problems
+        )
+
         # rows of the events table that were themselves bad
-        if events is not None:
-            problems.add(
-                repeated,
-                lambda i: (
-                    f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
-                    "events cannot be told apart"
-                ),
-            )
-            per_ticket: dict[int, str] = {}
-            for i, msg in ev_msgs:
-                label = ev_labels[i]
-                event_problems.append((label, msg))
-                r = int(ev_row[i])
-                if r >= 0 and r not in per_ticket:
-                    per_ticket[r] = f"events row {label!r}: {msg}"
-            marks = np.zeros(n, dtype=bool)
-            marks[list(per_ticket)] = True
-            problems.add(marks, lambda i: per_ticket[i])
+        problems.add(
+            repeated,
+            lambda i: (
+                f"ticket_id {_shown(ids.iloc[i])} is given to more than one row, so its "
+                "events cannot be told apart"
+            ),
+        )
+        per_ticket: dict[int, str] = {}
+        for i, msg in ev_msgs:
+            label = ev_labels[i]
+            event_problems.append((label, msg))
+            r = int(ev_row[i])
+            if r >= 0 and r not in per_ticket:
+                per_ticket[r] = f"events row {label!r}: {msg}"
+        marks = np.zeros(n, dtype=bool)
+        marks[list(per_ticket)] = True
+        problems.add(marks, lambda i: per_ticket[i])
         event_problems.sort(key=lambda p: str(p[0]))
 
-        cut = t <= at_us
-        return cls(types, row[cut], typ[cut], t[cut], sev[cut], n, event_problems)
+        return cls._upto(types, row, typ, t, sev, n, at_us, event_problems)
 
     def subset(self, rows: I64) -> _Histories:
         """The histories of ``rows`` only, renumbered ``0..len(rows)-1``."""
@@ -626,10 +715,23 @@ class _Histories:
             len(rows),
         )
 
+    def codes(self, *names: str) -> list[int]:
+        """The codes of these types that some event has."""
+        if self._present is None:
+            self._present = np.bincount(self.typ, minlength=len(self.types)) > 0
+        present = self._present
+        return [c for c in (self.types.index(x) for x in names if x in self.types) if present[c]]
+
     def of(self, *names: str) -> B8:
         """Which events are of one of these types."""
+        codes = self.codes(*names)
+        if not codes:
+            return np.zeros(len(self.typ), dtype=bool)
+        if len(codes) == 1:
+            one: B8 = self.typ == codes[0]
+            return one
         wanted = np.zeros(len(self.types) + 1, dtype=bool)
-        wanted[[self.types.index(x) for x in names if x in self.types]] = True
+        wanted[codes] = True
         found: B8 = wanted[self.typ]
         return found
 
@@ -654,17 +756,26 @@ class _Histories:
         ``(windows, still_open)``: closed windows ``[open, close)``, and the time of an
         open event with no close yet (``_NAT`` where none).
         """
+        still = np.full(self.n, _NAT, dtype=np.int64)
+        if not self.codes(open_code):  # no window opens: none to pair
+            empty = np.zeros(0, dtype=np.int64)
+            return Ragged(empty, empty, np.zeros(self.n + 1, dtype=np.int64)), still
         mask = self.of(open_code, close_code)
         rows, typ, t = self.row[mask], self.typ[mask], self.t[mask]
         opens = np.flatnonzero(typ == self.types.index(open_code))
         nxt = opens + 1
         closed = nxt < len(rows)
         closed[closed] &= rows[nxt[closed]] == rows[opens[closed]]
-        still = np.full(self.n, _NAT, dtype=np.int64)
         still[rows[opens[~closed]]] = t[opens[~closed]]
         o = opens[closed]
         windows = Ragged(t[o], t[o + 1], _csr(rows[o], self.n))
         return windows, still
+
+    def changes(self) -> tuple[I64, I64, I64]:
+        """``ragged`` of the severity changes (shared by every metric)."""
+        if self._changes is None:
+            self._changes = self.ragged(self.of(EventType.SEVERITY_CHANGED))
+        return self._changes
 
     def ragged(self, mask: B8) -> tuple[I64, I64, I64]:
         """``(times, severity codes, offsets)`` of the events in ``mask``, per ticket."""
@@ -672,24 +783,24 @@ class _Histories:
         return self.t[mask], self.sev[mask], _csr(rows, self.n)
 
 
-def _by_ticket_then_time(row: I64, t: I64, opened: I64) -> I64:
+def _by_ticket_then_time(row: I64, t: I64, opened: I64, since: I64 | None = None) -> I64:
     """The order by (ticket row, time), equal keys in their given order (stable).
 
-    Rows arrive in sorted runs (one per column or table), so a stable sort by row is
-    nearly free; within a ticket, events are ordered by their time since the opening,
-    folded into one integer key when it fits (else a lexsort).
+    Within a ticket, events are ordered by their time since the opening (``since``, worked
+    out here unless given); (row, since) is folded into one integer key when it fits, so
+    one stable sort orders them (else a lexsort).
     """
     if not len(row):
         return np.zeros(0, dtype=np.int64)
-    by_row = np.argsort(row, kind="stable")
-    r, since = row[by_row], t[by_row] - opened[row[by_row]]
+    if since is None:
+        since = t - opened[row]
     lo, hi = int(since.min()), int(since.max())
     span = hi - lo + 1
-    if span * (int(r.max()) + 1) < 2**62:
-        key = r * span + (since - lo)
-        found: I64 = by_row[np.argsort(key, kind="stable")]
+    if span * (int(row.max()) + 1) < 2**62:
+        key = row * span + (since - lo)
+        found: I64 = np.argsort(key, kind="stable")
         return found
-    return by_row[np.lexsort((since, r))]
+    return np.lexsort((since, row))
 
 
 def _by_ticket_then_start(row: I64, start: I64, end: I64, opened: I64) -> I64:
@@ -725,6 +836,10 @@ def _event_rows(df: pd.DataFrame, events: pd.DataFrame) -> tuple[I64, B8, pd.Ser
     """Each event's ticket row (``-1``: unknown id), which ticket rows repeat an id, the ids."""
     _check_event_columns(df, events)
     ids = df["ticket_id"]
+    unique = pd.Index(ids)
+    if unique.is_unique:  # the usual case: one hash table answers both questions
+        row = unique.get_indexer(events["ticket_id"]).astype(np.int64, copy=False)
+        return row, np.zeros(len(ids), dtype=bool), ids
     repeated = np.asarray(ids.duplicated(keep=False) & ids.notna(), dtype=bool)
     first = np.flatnonzero(np.asarray(~ids.duplicated(keep="first")))
     index = pd.Index(ids.iloc[first])
@@ -1031,18 +1146,23 @@ class _Engine:
             if not len(m):
                 continue
             clk = self.clock(name, pausable)
-            if windows is not None:
-                got, over = pausing.due_array(clk, start[m], need[m], windows.take(rows[m]))
-                due[m] = got
-                beyond[rows[m[over]]] = True
-            else:
+            if windows is not None:  # the window walk only over rows that have windows
+                has = windows.count[rows[m]] > 0
+                w, m = m[has], m[~has]
+                if len(w):
+                    got, over = pausing.due_array(clk, start[w], need[w], windows.take(rows[w]))
+                    due[w] = got
+                    beyond[rows[w[over]]] = True
+            if len(m):
                 due[m] = clk.add_array(start[m], need[m])
         return _Cycle(sev, kind, need, clock, start, due, eligible)
 
     def severity_at(self, rows: I64, anchor: I64, changes: tuple[I64, I64, I64]) -> I64:
         """Each row's severity at ``anchor``: the last change at or before it, else the first."""
         t, s, off = changes
-        sev = self.sev0[rows].copy()
+        sev = self.sev0[rows]  # a copy (fancy indexing)
+        if not len(t):
+            return sev
         count = off[rows + 1] - off[rows]
         active = np.flatnonzero(count > 0)
         j = 0
@@ -1077,6 +1197,8 @@ class _Engine:
             beyond,
         )
         t, s, off = changes
+        if not len(t):
+            return cur
         count = off[rows + 1] - off[rows]
         active = np.flatnonzero(count > 0)
         j = 0
@@ -1124,7 +1246,7 @@ class _Engine:
         windows = _union(parts, n, self.opened) if parts else None
         if windows is not None and not windows.count.any():
             windows = None
-        changes = hist.ragged(hist.of(EventType.SEVERITY_CHANGED))
+        changes = hist.changes()
         late = np.zeros(n, dtype=bool)
 
         if not spec.cadence:
