@@ -39,7 +39,7 @@ def zone_named(name: str) -> ZoneInfo:
     """The IANA time zone ``name``; ``CalendarError`` with close names if there is none."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a name too long
         close = sorted(z for z in available_timezones() if name and name.lower() in z.lower())[:8]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise CalendarError(
