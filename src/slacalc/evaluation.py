@@ -32,6 +32,7 @@ from .states import State, state_for
 from .targets import MetricSpec, TargetKind
 from .terms import PauseWindowSpec
 from .tickets import Event, EventType, Ticket
+from .timeline import Timeline
 
 __all__ = ["evaluate"]
 
@@ -194,7 +195,7 @@ def first_stop(
 class _Clock:
     """What one target needs to answer: its clock's timeline, start and length."""
 
-    __slots__ = ("due", "held", "need", "resolved", "severity", "start", "target")
+    __slots__ = ("due", "moved", "need", "resolved", "severity", "start", "target", "walk")
 
     def __init__(self, resolved: ResolvedTarget, severity: str) -> None:
         self.resolved = resolved
@@ -203,7 +204,8 @@ class _Clock:
         self.start: int | None = None
         self.need: int | None = None
         self.due: int | None = None
-        self.held: list[tuple[pausing.Window, int]] = []  # pauses that moved the due time
+        self.walk: pausing.Walk | None = None  # the walk past the pauses, and how many
+        self.moved = 0  # of its windows moved the due time
 
 
 class _Metric:
@@ -223,6 +225,7 @@ class _Metric:
         self.event_pauses = hist.pauses if self.pausable else []
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
         self._ends: tuple[list[int], list[int]] | None = None  # the windows' ends, for bisect
+        self._walks: dict[tuple[int, int], pausing.Walk] = {}  # by (clock, start)
         self.stop: int | None = None
         self._find_stop()
         self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
@@ -244,6 +247,14 @@ class _Metric:
         streams.extend(pausing.expand(s, lo) for s in self.specs)
         return pausing.merge(streams)
 
+    def walk(self, tl: Timeline, start: int) -> pausing.Walk:
+        """The walk past this metric's windows on ``tl`` from ``start`` (one per pair)."""
+        key = (id(tl), start)
+        w = self._walks.get(key)
+        if w is None or w.tl is not tl:
+            w = self._walks[key] = pausing.Walk(tl, start, self.windows(start))
+        return w
+
     # -- targets
     def clock_for(self, resolved: ResolvedTarget, severity: str, anchor: int) -> _Clock:
         c = _Clock(resolved, severity)
@@ -253,10 +264,8 @@ class _Metric:
             c.need = need = resolved.within_us
             tl = resolved.clock.timeline
             if self.has_windows:
-                held = c.held
-                c.due = pausing.due(
-                    tl, start, need, self.windows(start), on_pause=lambda w, h: held.append((w, h))
-                )
+                c.walk = self.walk(tl, start)
+                c.due, c.moved = c.walk.due(need)
             else:
                 c.due = tl.add(start, need)
         return c
@@ -316,7 +325,8 @@ class _Metric:
         """Note each pause that moved the due time (``clock_for`` kept them)."""
         tz, clock, gaps = self.hist.tz, c.target.clock, self.gaps
         gap_starts = [gs for gs, _ in gaps]
-        for (s, e), h in c.held:
+        held = () if c.walk is None else c.walk.held(c.moved)
+        for (s, e), h in held:
             k = bisect_right(gap_starts, s) - 1  # gaps are sorted and disjoint
             is_gap = k >= 0 and e <= gaps[k][1]
             self.trail.add("pause", s, say.pause, tz, s, e, h, clock, is_gap)
@@ -545,7 +555,9 @@ class _NextChange:
         if self.state is State.RUNNING:
             share = math.ceil(self.fraction * c.need)
             tl = c.resolved.clock.timeline
-            candidates.add(pausing.due(tl, c.start, share, m.windows(c.start)))
+            candidates.add(
+                m.walk(tl, c.start).due(share)[0] if m.has_windows else tl.add(c.start, share)
+            )
         if m.specs:
             horizon = max(candidates)
             for s, e in pausing.merge(pausing.expand(spec, hist.at) for spec in m.specs):

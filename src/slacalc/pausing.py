@@ -16,11 +16,13 @@ the earliest instant where counted time since ``s`` reaches ``T``.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY, weekday
+from dateutil.rrule import rrule as Recurrence
 
 from .errors import TicketError
 from .instants import from_us, to_us
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_COALESCED",
     "ArrayClock",
     "Ragged",
+    "Walk",
     "Window",
     "counted",
     "counted_array",
@@ -59,7 +62,12 @@ _HORIZON_WORDS = "pause windows push the due time beyond 200 years"
 
 
 def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
-    """The windows of one spec that end after ``lo``, in order (lazy for RRULEs)."""
+    """The windows of one spec that end after ``lo``, in order (lazy for RRULEs).
+
+    A recurring rule is walked from a whole period of its own (same FREQ and INTERVAL
+    phase as ``dtstart``) shortly before ``lo``, not from ``dtstart``, so the cost follows
+    the ticket's span; the windows are exactly those of the rule walked from ``dtstart``.
+    """
     if spec.rrule is None:
         assert spec.start is not None and spec.end is not None
         s, e = to_us(spec.start), to_us(spec.end)
@@ -71,17 +79,15 @@ def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
     if length <= 0:
         raise TicketError(f"pause window rule {spec.rrule!r}: duration must be positive")
     try:
-        rule = rrulestr(spec.rrule, dtstart=spec.dtstart)
-    except (ValueError, TypeError) as e:
-        raise TicketError(
-            f"pause window rule {spec.rrule!r} is not a valid RFC 5545 RRULE: {e}"
-        ) from None
+        rule = spec.rule()
+    except ValueError as e:
+        raise TicketError(f"pause window rule: {e}") from None
     # Occurrences are local wall-clock times in dtstart's zone (so "every Sunday 02:00
     # Europe/London" follows summer time); each lasts ``duration`` of real time.
     first = from_us(lo - length, UTC).astimezone(spec.dtstart.tzinfo)
     horizon = lo + _HORIZON_US
     try:
-        occurrences: Iterable[object] = rule.xafter(first, inc=True)
+        occurrences: Iterable[object] = _near(rule, first).xafter(first, inc=True)
         for occ in occurrences:
             s = to_us(occ)  # type: ignore[arg-type]
             if s > horizon:
@@ -89,8 +95,72 @@ def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
             end = s + length
             if end > lo:
                 yield s, end
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, OverflowError) as err:
         raise TicketError(f"pause window rule {spec.rrule!r} cannot be expanded: {err}") from None
+
+
+#: Wall-clock slack before ``first`` when re-anchoring a rule: more than any two UTC
+#: offsets differ by, so an occurrence before the new anchor is before ``first`` in time.
+_SLACK = timedelta(days=2)
+
+
+def _near(rule: Recurrence, first: datetime) -> Recurrence:
+    """``rule`` walked from the start of its last whole period at least ``_SLACK`` before
+    ``first`` (wall clock): the same occurrences from there on.
+
+    dateutil fills a rule's missing BY parts from ``dtstart`` and walks periods of FREQ,
+    INTERVAL apart, from ``dtstart``'s period; every period after the first is whole and
+    depends only on its own position. So the rule re-anchored at a later period's start,
+    with the BY parts it filled in written out, yields the same occurrences from there.
+    A COUNT rule counts from ``dtstart`` and is walked from it.
+    """
+    r: Any = rule
+    if r._count is not None:
+        return rule
+    d: datetime = r._dtstart
+    tz = d.tzinfo
+    try:
+        t = first.astimezone(tz).replace(tzinfo=None) - _SLACK
+    except (OverflowError, ValueError):
+        return rule
+    n = d.replace(tzinfo=None)
+    if t <= n:
+        return rule
+    freq, step = r._freq, r._interval
+    if freq == YEARLY:
+        k = (t.year - n.year) // step
+        anchor = datetime(n.year + k * step, 1, 1)
+    elif freq == MONTHLY:
+        k = ((t.year - n.year) * 12 + t.month - n.month) // step
+        months = n.year * 12 + n.month - 1 + k * step
+        anchor = datetime(months // 12, months % 12 + 1, 1)
+    elif freq == WEEKLY:
+        week = datetime(n.year, n.month, n.day) - timedelta(days=(n.weekday() - r._wkst) % 7)
+        k = (t - week).days // 7 // step
+        anchor = week + timedelta(weeks=k * step)
+    else:
+        unit = {DAILY: 86_400, HOURLY: 3_600, MINUTELY: 60, SECONDLY: 1}[freq]
+        base = datetime(n.year, n.month, n.day) + timedelta(
+            seconds=(n.hour * 3600 + n.minute * 60 + n.second) // unit * unit
+        )
+        k = int((t - base).total_seconds()) // unit // step
+        anchor = base + timedelta(seconds=k * step * unit)
+    if k <= 0:
+        return rule
+    parts: dict[str, Any] = {
+        "bymonth": r._bymonth,
+        "byyearday": r._byyearday,
+        "byeaster": r._byeaster,
+        "byweekno": r._byweekno,
+        "bysetpos": r._bysetpos,
+        "byhour": r._byhour,
+        "byminute": r._byminute,
+        "bysecond": r._bysecond,
+        "bymonthday": (*r._bymonthday, *r._bynmonthday) or None,
+        "byweekday": [*(r._byweekday or ()), *(weekday(w, m) for w, m in r._bynweekday or ())]
+        or None,
+    }
+    return rule.replace(dtstart=anchor.replace(tzinfo=tz), **parts)
 
 
 def merge(streams: Iterable[Iterable[Window]]) -> Iterator[Window]:
@@ -146,23 +216,74 @@ def due(
     ``windows`` are disjoint and sorted. ``on_pause(window, paused)`` is called for each
     window that moved the due time, with the clock time it held (for the audit trail).
     """
-    cur = start
-    left = need
-    for s, e in windows:
-        if e <= cur:
-            continue
-        ws = max(s, cur)
-        avail = tl.elapsed(cur, ws)
-        if avail >= left:
-            break
-        left -= avail
-        held = tl.elapsed(ws, e)
-        if on_pause is not None and held:
-            on_pause((ws, e), held)
-        cur = e
-        if cur - start > _HORIZON_US:
+    walk = Walk(tl, start, windows)
+    at, moved = walk.due(need)
+    if on_pause is not None:
+        for w, held in walk.held(moved):
+            on_pause(w, held)
+    return at
+
+
+class Walk:
+    """A clock from ``start`` past sorted, disjoint pause windows, walked once and kept.
+
+    Window ``i`` (clipped to start no earlier than ``start``) is reached after
+    ``before[i]`` of counted time; ``due(need)`` bisects that running total, walking
+    further windows only when no window kept so far reaches ``need``. So the due times of
+    many targets on one clock and start (a ticket re-targeted by severity changes) cost one
+    walk, not one each.
+    """
+
+    __slots__ = ("_it", "before", "ends", "start", "starts", "tl")
+
+    def __init__(self, tl: Timeline, start: int, windows: Iterable[Window]) -> None:
+        self.tl, self.start = tl, start
+        self._it: Iterator[Window] | None = iter(windows)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []
+
+    def _step(self) -> bool:
+        """Keep the next window that ends after the last one kept; False when none is left."""
+        it = self._it
+        if it is None:
+            return False
+        for s, e in it:
+            cur = self.ends[-1] if self.ends else self.start
+            if e <= cur:
+                continue
+            ws = max(s, cur)
+            self.starts.append(ws)
+            self.ends.append(e)
+            self.before.append((self.before[-1] if self.before else 0) + self.tl.elapsed(cur, ws))
+            return True
+        self._it = None
+        return False
+
+    def due(self, need: int) -> tuple[int, int]:
+        """``(due, moved)``: the due time for ``need`` and how many windows moved it."""
+        before, ends = self.before, self.ends
+        k = bisect_left(before, need)
+        while k == len(before):
+            if ends and ends[-1] - self.start > _HORIZON_US:
+                raise TicketError(_HORIZON_WORDS)
+            if not self._step():
+                break
+            k = bisect_left(before, need, k)
+        if k == 0:
+            return self.tl.add(self.start, need), 0
+        cur = ends[k - 1]
+        if cur - self.start > _HORIZON_US:
             raise TicketError(_HORIZON_WORDS)
-    return tl.add(cur, left)
+        return self.tl.add(cur, need - before[k - 1]), k
+
+    def held(self, moved: int) -> Iterator[tuple[Window, int]]:
+        """The first ``moved`` windows with the clock time each held, where it is not zero."""
+        for i in range(moved):
+            ws, e = self.starts[i], self.ends[i]
+            h = self.tl.elapsed(ws, e)
+            if h:
+                yield (ws, e), h
 
 
 def paused_inside(x: int, windows: Iterable[Window]) -> bool:
