@@ -71,12 +71,18 @@ def test_built_wheel_works_from_outside_the_checkout(tmp_path: Path) -> None:
     ).decode()
     assert "slacalc = slacalc.cli:main" in metadata
 
-    # The sdist can rebuild the package: sources, policies and metadata are in it.
+    # The sdist can rebuild the package: sources, policies (as files under the package, where
+    # the repository links them), their documents, mappings and metadata are in it.
     with tarfile.open(sdist) as tar:
         members = tar.getnames()
     top = f"slacalc-{slacalc.__version__}"
     for required in (
-        "pyproject.toml", "README.md", "src/slacalc/__init__.py", "policies/passkit.yaml"
+        "pyproject.toml",
+        "README.md",
+        "src/slacalc/__init__.py",
+        "src/slacalc/policies/passkit.yaml",
+        "src/slacalc/policies/sources/passkit.txt",
+        "src/slacalc/mappings/zendesk.yaml",
     ):
         assert f"{top}/{required}" in members, f"{required} is not in the sdist"
 
