@@ -91,7 +91,7 @@ def _response_times(ax: Axes, evaluated: pd.DataFrame, metric: str, policy: Poli
     ax.set_xlabel(f"time to {metric}, as % of the ticket's target (business time on its clock)")
     ax.set_ylabel("tickets")
     ax.set_title(f"{metric}: elapsed against target, coloured by state (n={len(share)})")
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper center")  # the overflow bin is labelled at the upper right
 
 
 def response_times(
