@@ -92,3 +92,93 @@ def test_the_load_check_agrees_with_merging_by_hand(
         assert "never ends" in str(e)
         refused = True
     assert refused == expected, rule
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=YEARLY;BYWEEKNO=1;BYMONTH=6",  # week 1 is never in June
+        "FREQ=SECONDLY;BYWEEKNO=1;BYMONTH=6",
+        "FREQ=YEARLY;BYEASTER=0;BYMONTH=1",  # Easter is never in January
+        "FREQ=DAILY;BYHOUR=1;BYSETPOS=2",  # one candidate a day, the second asked for
+        "FREQ=WEEKLY;BYDAY=MO;BYSETPOS=3",
+        "FREQ=MONTHLY;BYDAY=MO;BYMONTHDAY=1;BYSETPOS=2",
+    ],
+)
+def test_rules_empty_by_week_number_easter_or_position_are_refused_at_once(rule: str) -> None:
+    # dateutil walks each of these to the year 9999 (up to 18 s) before it gives up; the
+    # check looks at each day of the first years once. A counter of work: the days looked at.
+    import slacalc.terms as terms
+
+    looked = [0]
+    real = terms._may_fall_on
+
+    def counted(r: object, day: object) -> bool:
+        looked[0] += 1
+        return real(r, day)  # type: ignore[arg-type]
+
+    terms._may_fall_on = counted  # type: ignore[assignment]
+    try:
+        with pytest.raises(ValueError, match="never occurs"):
+            window(rule, "1h")
+    finally:
+        terms._may_fall_on = real
+    assert looked[0] <= 366 * (terms.RULE_FIRST_YEARS + 2)
+
+
+def test_a_count_beyond_the_limit_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="write UNTIL"):
+        window("FREQ=MINUTELY;COUNT=5000000", "10s")
+    assert window("FREQ=MINUTELY;COUNT=100000", "10s").rule() is not None
+
+
+@st.composite
+def filtered_rules(draw: st.DrawFn) -> str:
+    """YEARLY and MONTHLY rules with week numbers, Easter offsets, positions and days."""
+    parts = [f"FREQ={draw(st.sampled_from(['YEARLY', 'MONTHLY']))}"]
+    if draw(st.booleans()):
+        weeks = draw(st.lists(st.integers(1, 53) | st.integers(-53, -1), min_size=1, max_size=3))
+        parts.append("BYWEEKNO=" + ",".join(map(str, weeks)))
+    if draw(st.booleans()):
+        parts.append(f"BYEASTER={draw(st.integers(-60, 60))}")
+    if draw(st.booleans()):
+        parts.append(
+            "BYMONTH="
+            + ",".join(map(str, draw(st.sets(st.integers(1, 12), min_size=1, max_size=3))))
+        )
+    if draw(st.booleans()):
+        parts.append(
+            "BYDAY=" + ",".join(draw(st.sets(st.sampled_from(DAYS), min_size=1, max_size=3)))
+        )
+    if draw(st.booleans()):
+        parts.append(f"BYSETPOS={draw(st.integers(1, 40) | st.integers(-40, -1))}")
+    parts.append("WKST=" + draw(st.sampled_from(["MO", "SU", "TH"])))
+    return ";".join(parts)
+
+
+@pytest.mark.slow  # an empty rule costs dateutil, the reference, a walk to the year 9999
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(rule=filtered_rules(), offset=st.integers(0, 3 * 365))
+def test_a_rule_is_refused_as_empty_only_when_dateutil_finds_no_occurrence(
+    rule: str, offset: int
+) -> None:
+    from slacalc.terms import RULE_FIRST_YEARS, _may_fall_on
+
+    dtstart = START + timedelta(days=offset)
+    occurrences = list(islice(rrulestr(rule, dtstart=dtstart), 40))
+    horizon = dtstart.replace(year=dtstart.year + RULE_FIRST_YEARS - 1)
+    occurs = bool(occurrences) and occurrences[0] <= horizon
+    parsed = rrulestr(rule, dtstart=dtstart)
+    for occ in occurrences:
+        assert _may_fall_on(parsed, occ.date()), (rule, occ)  # type: ignore[arg-type]
+    try:
+        window_at = PauseWindowSpec(rrule=rule, dtstart=dtstart, duration="1h")
+        refused = False
+    except ValueError as e:
+        assert "never occurs" in str(e), e
+        refused = True
+    if occurs:
+        assert not refused, (rule, occurrences[0])
+        assert window_at.rule() is not None
+    elif not occurrences:
+        assert refused, rule

@@ -15,6 +15,7 @@ the earliest instant where counted time since ``s`` reaches ``T``.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +27,7 @@ from dateutil.rrule import rrule as Recurrence
 
 from .errors import TicketError
 from .instants import from_us, to_us
-from .terms import PauseWindowSpec
+from .terms import PauseWindowSpec, parse_rrule
 from .timeline import HORIZON_US, Timeline
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
     if length <= 0:
         raise TicketError(f"pause window rule {spec.rrule!r}: duration must be positive")
     try:
-        rule = spec.rule()
+        rule = _bounded(spec.rrule, spec.dtstart)
     except ValueError as e:
         raise TicketError(f"pause window rule: {e}") from None
     # Occurrences are local wall-clock times in dtstart's zone (so "every Sunday 02:00
@@ -99,6 +100,25 @@ def expand(spec: PauseWindowSpec, lo: int) -> Iterator[Window]:
         raise TicketError(f"pause window rule {spec.rrule!r} cannot be expanded: {err}") from None
 
 
+@functools.lru_cache(maxsize=256)
+def _bounded(text: str, dtstart: datetime) -> Recurrence:
+    """The rule of ``text`` from ``dtstart``, a COUNT written as the UNTIL it amounts to.
+
+    A COUNT rule counts its occurrences from ``dtstart``, so it cannot be walked from a
+    later period; its last occurrence (found once per rule: a COUNT is at most
+    ``RULE_MAX_COUNT``) turns it into the same rule bounded by UNTIL, which can.
+    """
+    rule = parse_rrule(text, dtstart)
+    if getattr(rule, "_count", None) is None:
+        return rule
+    last = None
+    for last in rule:  # noqa: B007 - the walk's last value is the answer
+        pass
+    if last is None:
+        raise ValueError(f"{text!r} never occurs after dtstart")
+    return rule.replace(count=None, until=last)
+
+
 #: Wall-clock slack before ``first`` when re-anchoring a rule: more than any two UTC
 #: offsets differ by, so an occurrence before the new anchor is before ``first`` in time.
 _SLACK = timedelta(days=2)
@@ -112,7 +132,8 @@ def _near(rule: Recurrence, first: datetime) -> Recurrence:
     INTERVAL apart, from ``dtstart``'s period; every period after the first is whole and
     depends only on its own position. So the rule re-anchored at a later period's start,
     with the BY parts it filled in written out, yields the same occurrences from there.
-    A COUNT rule counts from ``dtstart`` and is walked from it.
+    A COUNT rule counts from ``dtstart`` and is walked from it (``expand`` writes it as
+    an UNTIL rule first).
     """
     r: Any = rule
     if r._count is not None:

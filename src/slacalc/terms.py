@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
+from dateutil.easter import easter
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 from dateutil.rrule import rrule as Recurrence
-from dateutil.rrule import rrulestr
 from pydantic import (
     BeforeValidator,
     Field,
@@ -78,9 +79,7 @@ def parse_percent(value: Any) -> Decimal:
         if m is None:
             comma = re.fullmatch(r"\s*(\d+),(\d+)\s*%?\s*", value)
             if comma:
-                raise ValueError(
-                    f"{value!r}: use a dot for decimals: write {comma[1]}.{comma[2]}%"
-                )
+                raise ValueError(f"{value!r}: use a dot for decimals: write {comma[1]}.{comma[2]}%")
             bare = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", value)
             if bare:
                 return parse_percent(float(bare[1]))
@@ -380,6 +379,8 @@ RULE_FIRST_YEARS = 28
 RULE_LONGEST_RUN = timedelta(days=400)
 #: Touching windows walked before a rule is called unending.
 RULE_MAX_WALK = 20_000
+#: The largest COUNT a recurring rule may give (each rule is walked once to its end).
+RULE_MAX_COUNT = 100_000
 _RRULE_PART = re.compile(r"[A-Za-z]+=[^;=]+")
 
 
@@ -400,12 +401,41 @@ def parse_rrule(text: str, dtstart: datetime) -> Recurrence:
     return parsed
 
 
+def _weeks_in(year: int, wkst: int) -> tuple[date, int]:
+    """The first day of week 1 of ``year`` (weeks start on ``wkst``; week 1 holds at least
+    four days of the year) and how many weeks the year has."""
+
+    def week_one(y: int) -> date:
+        jan1 = date(y, 1, 1)
+        lead = (jan1.weekday() - wkst) % 7
+        return jan1 - timedelta(days=lead) if lead <= 3 else jan1 + timedelta(days=7 - lead)
+
+    start = week_one(year)
+    return start, (week_one(year + 1) - start).days // 7
+
+
+def _week_numbers(day: date, wkst: int) -> tuple[int, int]:
+    """RFC 5545 week number of ``day``, counted from the start and from the end of its week-year."""
+    year = day.year
+    start, weeks = _weeks_in(year, wkst)
+    if day < start:
+        year -= 1
+        start, weeks = _weeks_in(year, wkst)
+    number = (day - start).days // 7 + 1
+    if number > weeks:
+        start, weeks = _weeks_in(year + 1, wkst)
+        number = (day - start).days // 7 + 1
+    return number, number - weeks - 1
+
+
 def _may_fall_on(rule: Recurrence, day: date) -> bool:
     """Whether ``day`` passes the rule's date filters (a superset of its occurrence days)."""
     by_month = getattr(rule, "_bymonth", None)
     month_days = getattr(rule, "_bymonthday", None) or ()
     negative_month_days = getattr(rule, "_bynmonthday", None) or ()
     year_days = getattr(rule, "_byyearday", None)
+    week_numbers = getattr(rule, "_byweekno", None)
+    easter_days = getattr(rule, "_byeaster", None)
     weekdays = getattr(rule, "_byweekday", None) or ()
     nth_weekdays = getattr(rule, "_bynweekday", None) or ()
     if by_month and day.month not in by_month:
@@ -420,30 +450,90 @@ def _may_fall_on(rule: Recurrence, day: date) -> bool:
         year_len = date(day.year, 12, 31).timetuple().tm_yday
         if yd not in year_days and yd - year_len - 1 not in year_days:
             return False
+    if week_numbers and not set(_week_numbers(day, rule._wkst)) & set(week_numbers):  # type: ignore[attr-defined]
+        return False
+    if easter_days and not any(
+        (day - easter(y)).days in easter_days for y in (day.year - 1, day.year)
+    ):
+        return False
     days = set(weekdays) | {w for w, _ in nth_weekdays}
     return not days or day.weekday() in days
+
+
+def _may_occur(rule: Recurrence, first: date, last: date) -> bool:
+    """Whether some period of the rule from ``first`` to ``last`` may hold an occurrence.
+
+    A period (the year, month, week, day, hour ... FREQ names) may, when a day of it passes
+    the date filters and it holds at least as many candidate times as the smallest BYSETPOS
+    position asks for. Exact but for the superset the date filters are, so a rule said
+    empty here is empty; checked day by day, never by dateutil's walk to the year 9999.
+    """
+    r: Any = rule
+    need = min((abs(p) for p in r._bysetpos or ()), default=1)
+    times = [len(x) if x else 1 for x in (r._byhour, r._byminute, r._bysecond)]
+    freq = r._freq
+    if freq >= DAILY:  # every period is a day, or lies inside one
+        per_period = 1
+        for n in times[freq - DAILY :]:
+            per_period *= n
+        if per_period < need:
+            return False
+    per_day = times[0] * times[1] * times[2]
+    if freq == YEARLY:
+        day = date(first.year, 1, 1)
+    elif freq == MONTHLY:
+        day = first.replace(day=1)
+    elif freq == WEEKLY:
+        day = first - timedelta(days=(first.weekday() - r._wkst) % 7)
+    else:
+        day = first
+    key: object = None
+    count = 0
+    one = timedelta(days=1)
+    while day <= last:
+        if freq == YEARLY:
+            here: object = day.year
+        elif freq == MONTHLY:
+            here = (day.year, day.month)
+        elif freq == WEEKLY:
+            here = (day - timedelta(days=(day.weekday() - r._wkst) % 7)).toordinal()
+        else:
+            here = day
+        if here != key:
+            key, count = here, 0
+        if _may_fall_on(rule, day):
+            count += per_day
+            if freq >= DAILY or count >= need:
+                return True
+        day += one
+    return False
 
 
 def check_rule(rule: Recurrence, text: str, duration: Duration | None) -> None:
     """Refuse a rule that never occurs, or whose windows touch without end.
 
-    Cheap by construction: a rule whose date filters admit no day in
-    ``RULE_FIRST_YEARS`` years never occurs (dateutil would walk to the year 9999 looking);
+    Cheap by construction: a rule with a COUNT over ``RULE_MAX_COUNT`` is refused; a rule
+    no period of which may hold an occurrence in ``RULE_FIRST_YEARS`` years never occurs
+    (dateutil would walk to the year 9999 looking);
     otherwise its windows are walked from the first until a gap, and a run of touching
     windows longer than ``RULE_LONGEST_RUN`` (or ``RULE_MAX_WALK`` windows) pauses for good.
     """
+    count = getattr(rule, "_count", None)
+    if count is not None and count > RULE_MAX_COUNT:
+        raise ValueError(
+            f"{text!r}: COUNT={count} is more than {RULE_MAX_COUNT:,} occurrences; "
+            "write UNTIL=<last date> instead"
+        )
     first_day = rule._dtstart.date()  # type: ignore[attr-defined]
     try:
         last_day = first_day.replace(year=first_day.year + RULE_FIRST_YEARS)
     except ValueError:
         last_day = date(first_day.year + RULE_FIRST_YEARS, 2, 28)
-    day = first_day
-    while day <= last_day and not _may_fall_on(rule, day):
-        day += timedelta(days=1)
-    if day > last_day:
+    if not _may_occur(rule, first_day, last_day):
         raise ValueError(
             f"{text!r} never occurs: no date in the {RULE_FIRST_YEARS} years from dtstart "
-            "matches it (check BYMONTH, BYMONTHDAY, BYYEARDAY and BYDAY)"
+            "matches it (check BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYEASTER, BYDAY "
+            "and BYSETPOS)"
         )
     assert duration is not None
     length = duration.fixed
