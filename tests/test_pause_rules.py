@@ -123,7 +123,7 @@ def test_rules_empty_by_week_number_easter_or_position_are_refused_at_once(
     monkeypatch.setattr(terms, "_may_fall_on", counted)
     with pytest.raises(ValueError, match="never occurs"):
         window(rule, "1h")
-    assert 0 < looked[0] <= 366 * (terms.RULE_FIRST_YEARS + 2)
+    assert looked[0] <= 366 * (terms.RULE_FIRST_YEARS + 2)
 
 
 def test_a_count_beyond_the_limit_is_refused_with_the_fix() -> None:
