@@ -1262,30 +1262,50 @@ class _Engine:
             if len(hist.row):
                 mask &= hist.t <= end[hist.row]
             bt, _, boff = hist.ragged(mask)
-            count = boff[1:] - boff[:-1]
-            first = _pick(bt, boff[:-1], count > 0, end)
-            none = np.full(n, _NAT, dtype=np.int64)
-            cur = self.retarget(
-                targets, rows, self.opened, first, none, changes, windows, pausable, beyond
-            )
-            active = np.flatnonzero(count > 0)
-            j = 0
-            while len(active):
-                beat = bt[boff[active] + j]
-                timed = cur.kind[active] == _DURATION
-                late[active] |= timed & (beat > cur.due[active])
-                more = count[active] > j + 1
-                nxt = _pick(bt, boff[active] + j + 1, more, end[active])
-                got = self.retarget(
-                    targets, active, beat, nxt, none[active], changes, windows, pausable, beyond
-                )
-                for name in ("sev", "kind", "need", "clock", "start", "due", "eligible"):
-                    getattr(cur, name)[active] = getattr(got, name)
-                j += 1
-                active = active[more]
+            cur, late = self.cadence(targets, bt, boff, end, changes, windows, pausable, beyond)
         return self.result(
             cur, stop, late, windows, pausable, open_pause, fraction, targets, beyond
         )
+
+    def cadence(
+        self,
+        targets: _Targets,
+        bt: I64,
+        boff: I64,
+        end: I64,
+        changes: tuple[I64, I64, I64],
+        windows: Ragged | None,
+        pausable: bool,
+        beyond: B8,
+    ) -> tuple[_Cycle, B8]:
+        """``evaluation._Metric._evaluate_cadence`` on columns: every cycle of every row in
+        one pass. A row with ``k`` beats has ``k + 1`` cycles: from the opening to the first
+        beat, from each beat to the next, and from the last beat to ``end``. Returns each
+        row's last cycle and whether an earlier one ended after its due time."""
+        n = self.n
+        count = boff[1:] - boff[:-1]
+        cycles = count + 1
+        first = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(cycles, out=first[1:])
+        row = np.repeat(np.arange(n, dtype=np.int64), cycles)
+        pos = np.arange(len(row), dtype=np.int64) - first[:-1][row]
+        beats = np.append(bt, _NAT)  # a sentinel, so every index below is in range
+        ends_at_beat = pos < count[row]
+        anchor = np.where(pos == 0, self.opened[row], beats[boff[row] + pos - 1])
+        until = np.where(ends_at_beat, beats[np.minimum(boff[row] + pos, len(bt))], end[row])
+        none = np.full(len(row), _NAT, dtype=np.int64)
+        every = self.retarget(targets, row, anchor, until, none, changes, windows, pausable, beyond)
+        missed = ends_at_beat & (every.kind == _DURATION) & (until > every.due)
+        late = np.zeros(n, dtype=bool)
+        late[row[missed]] = True
+        last = first[1:] - 1
+        cur = _Cycle(
+            *(
+                getattr(every, name)[last]
+                for name in ("sev", "kind", "need", "clock", "start", "due", "eligible")
+            )
+        )
+        return cur, late
 
     def result(
         self,
