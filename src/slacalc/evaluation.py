@@ -253,8 +253,8 @@ class _Clock:
         self.start: int | None = None
         self.need: int | None = None
         self.due: int | None = None
-        self.walk: pausing.Walk | None = None  # the walk past the pauses, and how many
-        self.moved = 0  # of its windows moved the due time
+        self.walk: pausing.Walk | None = None  # the walk past the pauses, and which
+        self.moved = (0, 0)  # of its windows (first, last + 1) moved the due time
 
 
 class _Metric:
@@ -274,7 +274,7 @@ class _Metric:
         self.event_pauses = hist.pauses if self.pausable else []
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
         self._ends: tuple[list[int], list[int]] | None = None  # the windows' ends, for bisect
-        self._walks: dict[tuple[int, int], pausing.Walk] = {}  # by (clock, start)
+        self._walks: dict[int, pausing.Walk] = {}  # by clock
         self.stop: int | None = None
         self._find_stop()
         self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
@@ -296,12 +296,14 @@ class _Metric:
         streams.extend(pausing.expand(s, lo) for s in self.specs)
         return pausing.merge(streams)
 
-    def walk(self, tl: Timeline, start: int) -> pausing.Walk:
-        """The walk past this metric's windows on ``tl`` from ``start`` (one per pair)."""
-        key = (id(tl), start)
-        w = self._walks.get(key)
+    def walk(self, tl: Timeline) -> pausing.Walk:
+        """The walk past this metric's windows on ``tl`` from the opening (one per clock,
+        shared by every start on it)."""
+        w = self._walks.get(id(tl))
         if w is None or w.tl is not tl:
-            w = self._walks[key] = pausing.Walk(tl, start, self.windows(start))
+            lo = self.hist.opened
+            more = self.windows if any(s.rrule is not None for s in self.specs) else None
+            w = self._walks[id(tl)] = pausing.Walk(tl, lo, self.windows(lo), more)
         return w
 
     # -- targets
@@ -313,8 +315,9 @@ class _Metric:
             c.need = need = resolved.within_us
             tl = resolved.clock.timeline
             if self.has_windows:
-                c.walk = self.walk(tl, start)
-                c.due, c.moved = c.walk.due(need)
+                c.walk = self.walk(tl)
+                c.due, first, moved = c.walk.due(start, need)
+                c.moved = (first, moved)
             else:
                 c.due = tl.add(start, need)
         return c
@@ -374,7 +377,7 @@ class _Metric:
         """Note each pause that moved the due time (``clock_for`` kept them)."""
         tz, clock, gaps = self.hist.tz, c.target.clock, self.gaps
         gap_starts = [gs for gs, _ in gaps]
-        held = () if c.walk is None else c.walk.held(c.moved)
+        held = () if c.walk is None or c.start is None else c.walk.held(c.start, *c.moved)
         for (s, e), h in held:
             k = bisect_right(gap_starts, s) - 1  # gaps are sorted and disjoint
             is_gap = k >= 0 and e <= gaps[k][1]
@@ -433,7 +436,7 @@ class _Metric:
         tl = c.resolved.clock.timeline
         end = hist.at if stop is None else stop
         if self.has_windows:
-            elapsed, paused_us = pausing.counted(tl, c.start, end, self.windows(c.start))
+            elapsed, paused_us = self.walk(tl).counted(c.start, end)
         else:
             elapsed, paused_us = (tl.elapsed(c.start, end), 0) if end > c.start else (0, 0)
         paused_now = (
@@ -608,7 +611,7 @@ class _NextChange:
             share = math.ceil(self.fraction * c.need)
             tl = c.resolved.clock.timeline
             candidates.add(
-                m.walk(tl, c.start).due(share)[0] if m.has_windows else tl.add(c.start, share)
+                m.walk(tl).due(c.start, share)[0] if m.has_windows else tl.add(c.start, share)
             )
         if m.specs:
             horizon = max(candidates)
