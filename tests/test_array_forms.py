@@ -2,7 +2,8 @@
 
 timeline: add / elapsed / next_open / is_open (searchsorted beside bisect) and local wall
 time -> instant (the gap/fold rule, in zones with 30-minute, 45-minute and odd transitions);
-pausing: due and counted time around windows; states: state_codes beside state_for.
+pausing: due and counted time around windows; states: state_codes beside state_for;
+alternation: the first event out of turn in each history.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slacalc import Calendar
+from slacalc.alternation import TURNS, message, out_of_turn, out_of_turn_array
 from slacalc.instants import to_us
 from slacalc.pausing import Ragged, counted, counted_array, due, due_array, merge
 from slacalc.states import STATE_ORDER, state_codes, state_for
 from slacalc.targets import TargetKind
+from slacalc.tickets import EventType
 from slacalc.timeline import wall_to_us, wall_to_us_array
 
 H = 3_600_000_000
@@ -168,3 +171,58 @@ def test_state_codes_equal_state_for(kind, target, elapsed, due_at, stop, at, pa
         warning_fraction=fraction,
     )
     assert STATE_ORDER[int(code[0])] == scalar
+
+
+TYPES = [*EventType.values(), "workaround_provided"]
+
+
+@st.composite
+def kinds(draw: st.DrawFn) -> list[str]:
+    """A history's event types: mostly in turn, now and then any type at all."""
+    out: list[str] = []
+    open_ = {turn.opening: False for turn in TURNS}
+    for _ in range(draw(st.integers(0, 14))):
+        if draw(st.integers(0, 5)) == 0:
+            out.append(draw(st.sampled_from(TYPES)))
+            continue
+        turn = draw(st.sampled_from([None, *TURNS]))
+        if turn is None:
+            out.append(draw(st.sampled_from(["updated", "responded", "workaround_provided"])))
+        else:
+            out.append(turn.closing if open_[turn.opening] else turn.opening)
+            open_[turn.opening] = not open_[turn.opening]
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories=st.lists(kinds(), min_size=1, max_size=10))
+def test_out_of_turn_array_form_equals_the_scalar_form(histories):
+    row = np.array([i for i, h in enumerate(histories) for _ in h], dtype=np.int64)
+    typ = np.array([TYPES.index(k) for h in histories for k in h], dtype=np.int64)
+    fault = out_of_turn_array(row, typ, TYPES)
+    offset = 0
+    for h in histories:
+        marked = np.flatnonzero(fault[offset : offset + len(h)] >= 0)
+        got = (int(marked[0]), int(fault[offset + marked[0]])) if len(marked) else None
+        scalar = out_of_turn(h)
+        assert got == (None if scalar is None else scalar[:2])
+        if scalar is not None:
+            k, f, since = scalar
+            turn = TURNS[f // 2]
+            assert h[k] == (turn.opening if f % 2 == 0 else turn.closing)
+            if since >= 0:  # the opening it repeats: its pair's last event before it
+                pair = (turn.opening, turn.closing)
+                assert h[since] == turn.opening
+                assert not any(x in pair for x in h[since + 1 : k])
+        offset += len(h)
+
+
+def test_out_of_turn_messages_fill_the_instants_they_are_given():
+    assert message(0) == "paused while already paused"
+    assert message(0, "10:30", "10:00") == "paused at 10:30 while already paused since 10:00"
+    assert message(1, "10:00") == "resumed at 10:00 without a paused event before it"
+    assert message(2) == "resolved, but the ticket is already resolved (reopen it first)"
+    assert message(3, "10:00") == "reopened at 10:00, but the ticket is not resolved"
+    assert out_of_turn(["paused", "updated", "paused"]) == (2, 0, 0)
+    assert out_of_turn(["resolved", "reopened", "reopened"]) == (2, 3, -1)
+    assert out_of_turn(["paused", "resolved", "resumed", "reopened"]) is None

@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from . import _explain as say
-from . import pausing
-from .errors import TicketError
+from . import alternation, pausing
+from .errors import SlacalcError, TicketError
 from .instants import from_us, instant, to_us
 from .policy import Policy, ResolvedTarget, cache_of, resolve
 from .results import Evaluation, MetricResult, Trail
@@ -37,6 +37,15 @@ from .timeline import Timeline
 __all__ = ["evaluate"]
 
 _US = timedelta(microseconds=1)
+# The event types the loops over a history compare with, looked up once (an enum
+# attribute costs more than the comparison itself).
+_PAUSED, _RESUMED, _RESOLVED, _REOPENED, _CHANGED = (
+    EventType.PAUSED,
+    EventType.RESUMED,
+    EventType.RESOLVED,
+    EventType.REOPENED,
+    EventType.SEVERITY_CHANGED,
+)
 _NO_TIME = timedelta(0)
 # The fields a result sets, as MetricResult(...) would record them (model_fields_set).
 _SET_WITH_DUE = frozenset(MetricResult.model_fields)
@@ -48,15 +57,19 @@ _SET_WITHOUT_DUE = _SET_WITH_DUE - {
 # ---- the history ------------------------------------------------------------------------------
 @dataclass
 class _History:
-    """A ticket's events, validated, sorted and cut at ``at``; instants in microseconds."""
+    """A ticket's events, validated, sorted and cut at ``at``; instants in microseconds.
+
+    ``times`` and ``kinds`` are the instants and types of the events at or before ``at``,
+    in time order.
+    """
 
     opened: int
     at: int
     tz: tzinfo
     plan: str
     severity0: str
-    events: list[tuple[int, Event]]  # at or before ``at``, in time order
-    typed: list[tuple[int, str]] = field(default_factory=list)  # the same, as (instant, type)
+    times: list[int]
+    kinds: list[str]
     pauses: list[pausing.Window] = field(default_factory=list)
     paused_since: int | None = None
     changes: list[tuple[int, str]] = field(default_factory=list)
@@ -83,66 +96,101 @@ def _history(policy: Policy, ticket: Ticket, at: datetime) -> _History:
         )
     plan = policy.plan_id(ticket.plan)
     sev0 = policy.severity_id(ticket.severity)
-    # (instant, position) never ties, so the events themselves are never compared
-    order = sorted([(to_us(e.at), i, e) for i, e in enumerate(ticket.events)])
-    paused_since: int | None = None
-    resolved = False
-    for t, _, e in order:  # the whole history must make sense, even past ``at``
-        if not isinstance(e.type, EventType) and e.type not in policy.events:
-            policy.event_type(e.type)  # raises UnknownNameError listing the valid types
-        if t < opened:
-            raise TicketError(
-                f"{e.type} at {e.at.isoformat()} is before the ticket was opened "
-                f"({ticket.opened_at.isoformat()})"
-            )
-        if e.type is EventType.SEVERITY_CHANGED:
-            assert e.severity is not None
-            policy.severity_id(e.severity)
-        elif e.type is EventType.PAUSED:
-            if paused_since is not None:
-                raise TicketError(
-                    f"paused at {e.at.isoformat()} while already paused since "
-                    f"{from_us(paused_since, e.at.tzinfo).isoformat()}"
-                )
-            paused_since = t
-        elif e.type is EventType.RESUMED:
-            if paused_since is None:
-                raise TicketError(f"resumed at {e.at.isoformat()} without a paused event before it")
-            paused_since = None
-        elif e.type is EventType.RESOLVED:
-            if resolved:
-                raise TicketError(
-                    f"resolved at {e.at.isoformat()}, "
-                    "but the ticket is already resolved (reopen it first)"
-                )
-            resolved = True
-        elif e.type is EventType.REOPENED:
-            if not resolved:
-                raise TicketError(f"reopened at {e.at.isoformat()}, but the ticket is not resolved")
-            resolved = False
-    tz = ticket.opened_at.tzinfo or UTC
+    given = ticket.events
+    stamps = [to_us(e.at) for e in given]
+    order = sorted(range(len(given)), key=stamps.__getitem__)  # stable: ties keep their order
+    events = [given[i] for i in order]
+    times = [stamps[i] for i in order]
+    kinds = [e.type for e in events]
+    ids = _check_history(policy, ticket, events, times, kinds, opened)
+    cut = bisect_right(times, at_us)
     hist = _History(
         opened=opened,
         at=at_us,
-        tz=tz,
+        tz=ticket.opened_at.tzinfo or UTC,
         plan=plan,
         severity0=sev0,
-        events=[(t, e) for t, _, e in order if t <= at_us],
+        times=times[:cut],
+        kinds=kinds[:cut],
     )
-    hist.typed = [(t, e.type) for t, e in hist.events]
-    for t, e in hist.events:
-        if e.type is EventType.PAUSED:
-            hist.paused_since = t
-        elif e.type is EventType.RESUMED:
-            assert hist.paused_since is not None
-            hist.pauses.append((hist.paused_since, t))
-            hist.paused_since = None
-        elif e.type is EventType.SEVERITY_CHANGED:
-            assert e.severity is not None
-            hist.changes.append((t, policy.severity_id(e.severity)))
-    if hist.paused_since is not None:
-        hist.pauses.append((hist.paused_since, at_us))
+    since: int | None = None
+    pauses, changes = hist.pauses, hist.changes
+    for k in range(cut):
+        kind = kinds[k]
+        if kind is _PAUSED:
+            since = times[k]
+        elif kind is _RESUMED:
+            assert since is not None
+            pauses.append((since, times[k]))
+            since = None
+        elif kind is _CHANGED:
+            changes.append((times[k], ids[events[k].severity or ""]))
+    if since is not None:
+        pauses.append((since, at_us))
+    hist.paused_since = since
     return hist
+
+
+def _check_history(
+    policy: Policy,
+    ticket: Ticket,
+    events: list[Event],
+    times: list[int],
+    kinds: list[str],
+    opened: int,
+) -> dict[str, str]:
+    """Refuse a history that does not make sense, at its first bad event in time order.
+
+    An event's faults are checked in this order: an event type the policy does not know,
+    an event before the opening, an unknown severity, an event out of turn
+    (``alternation``). Returns the severity id of each severity the changes name.
+    """
+    faults: list[tuple[int, int, SlacalcError]] = []  # (position, check, error)
+    known = _known_types(policy)
+    if not known.issuperset(kinds):
+        for k, kind in enumerate(kinds):
+            if kind not in known:
+                try:
+                    policy.event_type(kind)  # UnknownNameError lists the valid types
+                except SlacalcError as error:
+                    faults.append((k, 0, error))
+                    break
+    if times and times[0] < opened:  # sorted: the earliest event comes first
+        e = events[0]
+        early = TicketError(
+            f"{e.type} at {e.at.isoformat()} is before the ticket was opened "
+            f"({ticket.opened_at.isoformat()})"
+        )
+        faults.append((0, 1, early))
+    ids: dict[str, str] = {}
+    for k, kind in enumerate(kinds):
+        if kind is _CHANGED:
+            name = events[k].severity or ""
+            if name not in ids:
+                try:
+                    ids[name] = policy.severity_id(name)
+                except SlacalcError as error:
+                    faults.append((k, 2, error))
+                    break
+    turn = alternation.out_of_turn(kinds)
+    if turn is not None:
+        k, fault, first = turn
+        at = events[k].at
+        since = "" if first < 0 else from_us(times[first], at.tzinfo).isoformat()
+        faults.append((k, 3, TicketError(alternation.message(fault, at.isoformat(), since))))
+    if faults:
+        raise min(faults, key=lambda f: f[:2])[2]
+    return ids
+
+
+def _known_types(policy: Policy) -> frozenset[str]:
+    """Every event type a ticket may carry under ``policy``, once per policy."""
+    cache = cache_of(policy)
+    try:
+        known: frozenset[str] = cache["evaluation.types"]
+    except KeyError:
+        known = cache["evaluation.types"] = frozenset((*EventType, *policy.events))
+    return known
 
 
 _Facts = tuple[MetricSpec, tuple[str, ...], bool]
@@ -182,10 +230,11 @@ def first_stop(
     stopped: int | None = None
     kind: str | None = None
     gaps: list[pausing.Window] = []
+    stops = frozenset(stop_events)
     for t, typ in events:
-        if stopped is None and typ in stop_events:
+        if stopped is None and typ in stops:
             stopped, kind = t, typ
-        elif reopenable and stopped is not None and typ == EventType.REOPENED:
+        elif reopenable and stopped is not None and typ == _REOPENED:
             gaps.append((stopped, t))
             stopped = kind = None
     return stopped, kind, gaps
@@ -204,8 +253,8 @@ class _Clock:
         self.start: int | None = None
         self.need: int | None = None
         self.due: int | None = None
-        self.walk: pausing.Walk | None = None  # the walk past the pauses, and how many
-        self.moved = 0  # of its windows moved the due time
+        self.walk: pausing.Walk | None = None  # the walk past the pauses, and which
+        self.moved = (0, 0)  # of its windows (first, last + 1) moved the due time
 
 
 class _Metric:
@@ -225,7 +274,7 @@ class _Metric:
         self.event_pauses = hist.pauses if self.pausable else []
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
         self._ends: tuple[list[int], list[int]] | None = None  # the windows' ends, for bisect
-        self._walks: dict[tuple[int, int], pausing.Walk] = {}  # by (clock, start)
+        self._walks: dict[int, pausing.Walk] = {}  # by clock
         self.stop: int | None = None
         self._find_stop()
         self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
@@ -233,7 +282,7 @@ class _Metric:
     # -- events
     def _find_stop(self) -> None:
         self.stop, self.stop_kind, self.gaps = first_stop(
-            self.hist.typed, self.stop_types, self.reopenable
+            zip(self.hist.times, self.hist.kinds, strict=True), self.stop_types, self.reopenable
         )
 
     def windows(self, lo: int) -> Iterator[pausing.Window]:
@@ -247,12 +296,14 @@ class _Metric:
         streams.extend(pausing.expand(s, lo) for s in self.specs)
         return pausing.merge(streams)
 
-    def walk(self, tl: Timeline, start: int) -> pausing.Walk:
-        """The walk past this metric's windows on ``tl`` from ``start`` (one per pair)."""
-        key = (id(tl), start)
-        w = self._walks.get(key)
+    def walk(self, tl: Timeline) -> pausing.Walk:
+        """The walk past this metric's windows on ``tl`` from the opening (one per clock,
+        shared by every start on it)."""
+        w = self._walks.get(id(tl))
         if w is None or w.tl is not tl:
-            w = self._walks[key] = pausing.Walk(tl, start, self.windows(start))
+            lo = self.hist.opened
+            more = self.windows if any(s.rrule is not None for s in self.specs) else None
+            w = self._walks[id(tl)] = pausing.Walk(tl, lo, self.windows(lo), more)
         return w
 
     # -- targets
@@ -264,8 +315,9 @@ class _Metric:
             c.need = need = resolved.within_us
             tl = resolved.clock.timeline
             if self.has_windows:
-                c.walk = self.walk(tl, start)
-                c.due, c.moved = c.walk.due(need)
+                c.walk = self.walk(tl)
+                c.due, first, moved = c.walk.due(start, need)
+                c.moved = (first, moved)
             else:
                 c.due = tl.add(start, need)
         return c
@@ -325,7 +377,7 @@ class _Metric:
         """Note each pause that moved the due time (``clock_for`` kept them)."""
         tz, clock, gaps = self.hist.tz, c.target.clock, self.gaps
         gap_starts = [gs for gs, _ in gaps]
-        held = () if c.walk is None else c.walk.held(c.moved)
+        held = () if c.walk is None or c.start is None else c.walk.held(c.start, *c.moved)
         for (s, e), h in held:
             k = bisect_right(gap_starts, s) - 1  # gaps are sorted and disjoint
             is_gap = k >= 0 and e <= gaps[k][1]
@@ -384,7 +436,7 @@ class _Metric:
         tl = c.resolved.clock.timeline
         end = hist.at if stop is None else stop
         if self.has_windows:
-            elapsed, paused_us = pausing.counted(tl, c.start, end, self.windows(c.start))
+            elapsed, paused_us = self.walk(tl).counted(c.start, end)
         else:
             elapsed, paused_us = (tl.elapsed(c.start, end), 0) if end > c.start else (0, 0)
         paused_now = (
@@ -466,14 +518,17 @@ class _Metric:
         note = self.trail.add
         # the final resolution stops the cadence; updates and responses are its stop events
         resolved: int | None = None
-        for t, e in hist.events:
-            if e.type is EventType.RESOLVED:
-                resolved = t
-            elif e.type is EventType.REOPENED:
-                resolved = None
+        for k in range(len(hist.kinds) - 1, -1, -1):  # the last resolved or reopened
+            if hist.kinds[k] is _RESOLVED:
+                resolved = hist.times[k]
+                break
+            if hist.kinds[k] is _REOPENED:
+                break
         end = hist.at if resolved is None else resolved
-        kinds = cadence_beats(self.stop_types)
-        beats = [t for t, e in hist.events if e.type in kinds and t <= end]
+        beat_kinds = cadence_beats(self.stop_types)
+        beats = [
+            t for t, k in zip(hist.times, hist.kinds, strict=True) if k in beat_kinds and t <= end
+        ]
         anchors = [hist.opened, *beats]
         late: list[tuple[int, int]] = []
         self.stop = self.stop_kind = None
@@ -556,7 +611,7 @@ class _NextChange:
             share = math.ceil(self.fraction * c.need)
             tl = c.resolved.clock.timeline
             candidates.add(
-                m.walk(tl, c.start).due(share)[0] if m.has_windows else tl.add(c.start, share)
+                m.walk(tl).due(c.start, share)[0] if m.has_windows else tl.add(c.start, share)
             )
         if m.specs:
             horizon = max(candidates)

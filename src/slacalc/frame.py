@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from . import isotext, pausing
+from . import alternation, isotext, pausing
 from .errors import NaiveDatetimeError, TicketError, UnknownNameError
 from .evaluation import cadence_beats, reopens
 from .instants import ensure_aware, from_us, parse_instant, to_us, zone_named
@@ -467,14 +467,6 @@ def _first_in_run(row: I64) -> B8:
     return first
 
 
-def _rank_in_run(row: I64) -> I64:
-    """Each element's position within its run of equal ``row`` values (sorted)."""
-    idx = np.arange(len(row), dtype=np.int64)
-    start = np.maximum.accumulate(np.where(_first_in_run(row), idx, 0)) if len(row) else idx
-    rank: I64 = idx - start
-    return rank
-
-
 @dataclass
 class _Histories:
     """Every ticket's events, validated and sorted by (ticket, time, given order).
@@ -519,24 +511,8 @@ class _Histories:
                 bad_event.setdefault(k, message(k))
 
         flag(early, lambda k: f"{types[typ[k]]} is before opened_at")
-        _alternation(
-            flag,
-            row,
-            typ,
-            types.index(EventType.PAUSED),
-            types.index(EventType.RESUMED),
-            "paused while already paused",
-            "resumed without a paused event before it",
-        )
-        _alternation(
-            flag,
-            row,
-            typ,
-            types.index(EventType.RESOLVED),
-            types.index(EventType.REOPENED),
-            "resolved, but the ticket is already resolved (reopen it first)",
-            "reopened, but the ticket is not resolved",
-        )
+        fault = alternation.out_of_turn_array(row, typ, types)
+        flag(fault >= 0, lambda k: alternation.message(int(fault[k])))
         # one problem per ticket: its first bad event, as the scalar evaluation stops there
         first_bad: dict[int, tuple[int, str]] = {}
         for k in sorted(bad_event):
@@ -809,27 +785,6 @@ def _by_ticket_then_start(row: I64, start: I64, end: I64, opened: I64) -> I64:
     again = _by_ticket_then_time(row[order], start[order], opened)
     found: I64 = order[again]
     return found
-
-
-def _alternation(
-    flag: Callable[[B8, Callable[[int], str]], None],
-    row: I64,
-    typ: I64,
-    open_code: int,
-    close_code: int,
-    twice: str,
-    unopened: str,
-) -> None:
-    """Flag open/close events out of turn: per ticket they must go open, close, open, ..."""
-    sel = np.flatnonzero((typ == open_code) | (typ == close_code))
-    rank = _rank_in_run(row[sel])
-    is_open = typ[sel] == open_code
-    bad_open = np.zeros(len(row), dtype=bool)
-    bad_close = np.zeros(len(row), dtype=bool)
-    bad_open[sel[is_open & (rank % 2 == 1)]] = True
-    bad_close[sel[~is_open & (rank % 2 == 0)]] = True
-    flag(bad_open, lambda k: twice)
-    flag(bad_close, lambda k: unopened)
 
 
 def _event_rows(df: pd.DataFrame, events: pd.DataFrame) -> tuple[I64, B8, pd.Series]:

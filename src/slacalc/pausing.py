@@ -4,9 +4,9 @@ A pause window is a half-open interval ``[start, end)`` of instants during which
 metric's clock does not count. Windows come from ``paused``/``resumed`` events, from explicit
 windows (fixed ``start``/``end``) and from recurring windows written as RFC 5545 RRULEs
 (expanded lazily with ``dateutil.rrule``). They are merged into one sorted stream of
-disjoint windows, and the clock questions below walk that stream window by window, never
-minute by minute: each step is one ``elapsed`` or ``add`` on the clock's timeline, which is
-itself sub-linear in the span it covers.
+disjoint windows, which a ``Walk`` reads window by window, never minute by minute: each
+window costs one ``elapsed`` on the clock's timeline (itself sub-linear in the span it
+covers), once, and every question after that is a bisection.
 
 Counted time on a clock between ``a`` and ``b`` is the clock's open time in ``[a, b)`` minus
 its open time inside the pause windows. The due time for a target ``T`` started at ``s`` is
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -212,17 +212,7 @@ def merge(streams: Iterable[Iterable[Window]]) -> Iterator[Window]:
 
 def counted(tl: Timeline, start: int, end: int, windows: Iterable[Window]) -> tuple[int, int]:
     """``(counted, paused)``: clock time in ``[start, end)`` outside and inside the windows."""
-    if end <= start:
-        return 0, 0
-    total = tl.elapsed(start, end)
-    paused = 0
-    for s, e in windows:
-        if s >= end:
-            break
-        if e <= start:
-            continue
-        paused += tl.elapsed(max(s, start), min(e, end))
-    return total - paused, paused
+    return Walk(tl, start, windows).counted(start, end)
 
 
 def due(
@@ -238,70 +228,147 @@ def due(
     window that moved the due time, with the clock time it held (for the audit trail).
     """
     walk = Walk(tl, start, windows)
-    at, moved = walk.due(need)
+    at, first, moved = walk.due(start, need)
     if on_pause is not None:
-        for w, held in walk.held(moved):
+        for w, held in walk.held(start, first, moved):
             on_pause(w, held)
     return at
 
 
 class Walk:
-    """A clock from ``start`` past sorted, disjoint pause windows, walked once and kept.
+    """Counted time on one clock past sorted, disjoint pause windows, from ``origin`` on.
 
-    Window ``i`` (clipped to start no earlier than ``start``) is reached after
-    ``before[i]`` of counted time; ``due(need)`` bisects that running total, walking
-    further windows only when no window kept so far reaches ``need``. So the due times of
-    many targets on one clock and start (a ticket re-targeted by severity changes) cost one
-    walk, not one each.
+    The windows that end after ``origin`` are kept as the questions reach them (each
+    clipped to start no earlier than ``origin``), with ``before[i]``: the clock time
+    counted outside the windows from the start of window 0 to the start of window ``i``.
+    Counted time stands still across a window, so from any start the due time is one
+    bisection of ``before`` and one ``add``, and counted time between two instants takes
+    at most three ``elapsed``. Every start on one clock (each cycle of a cadence, each
+    re-target) shares the walk, and each window costs one ``elapsed``, once.
+
+    ``more(lo)``, when given, yields the windows that end after ``lo`` afresh: recurring
+    windows are expanded up to 200 years past where their stream began, so an answer from
+    a later start that lies beyond that continues with a stream begun at the start.
     """
 
-    __slots__ = ("_it", "before", "ends", "start", "starts", "tl")
+    __slots__ = ("_it", "_lo", "_more", "before", "ends", "origin", "starts", "tl")
 
-    def __init__(self, tl: Timeline, start: int, windows: Iterable[Window]) -> None:
-        self.tl, self.start = tl, start
+    def __init__(
+        self,
+        tl: Timeline,
+        origin: int,
+        windows: Iterable[Window],
+        more: Callable[[int], Iterable[Window]] | None = None,
+    ) -> None:
+        self.tl, self.origin = tl, origin
         self._it: Iterator[Window] | None = iter(windows)
+        self._lo = origin  # where the current stream began
+        self._more = more
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.before: list[int] = []
 
-    def _step(self) -> bool:
-        """Keep the next window that ends after the last one kept; False when none is left."""
+    def _keep(self, watch: list[int], limit: int, beyond: int | None = None) -> bool:
+        """Keep windows until ``watch[-1] >= limit`` (``watch`` is ``starts``, ``ends`` or
+        ``before``) or one ends past ``beyond``; False when the windows run out first."""
+        if watch and watch[-1] >= limit:
+            return True
         it = self._it
         if it is None:
             return False
+        starts, ends, before = self.starts, self.ends, self.before
+        elapsed = self.tl.elapsed
+        cur = ends[-1] if ends else self.origin
         for s, e in it:
-            cur = self.ends[-1] if self.ends else self.start
             if e <= cur:
                 continue
-            ws = max(s, cur)
-            self.starts.append(ws)
-            self.ends.append(e)
-            self.before.append((self.before[-1] if self.before else 0) + self.tl.elapsed(cur, ws))
-            return True
+            ws = s if s > cur else cur
+            before.append(before[-1] + elapsed(cur, ws) if ends else 0)
+            starts.append(ws)
+            ends.append(e)
+            cur = e
+            if watch[-1] >= limit or (beyond is not None and e > beyond):
+                return True
         self._it = None
         return False
 
-    def due(self, need: int) -> tuple[int, int]:
-        """``(due, moved)``: the due time for ``need`` and how many windows moved it."""
-        before, ends = self.before, self.ends
-        k = bisect_left(before, need)
-        while k == len(before):
-            if ends and ends[-1] - self.start > _HORIZON_US:
-                raise TicketError(_HORIZON_WORDS)
-            if not self._step():
-                break
-            k = bisect_left(before, need, k)
-        if k == 0:
-            return self.tl.add(self.start, need), 0
-        cur = ends[k - 1]
-        if cur - self.start > _HORIZON_US:
-            raise TicketError(_HORIZON_WORDS)
-        return self.tl.add(cur, need - before[k - 1]), k
+    def _after(self, x: int) -> int:
+        """The index of the first window that ends after ``x`` (walking on to it)."""
+        self._keep(self.ends, x + 1)
+        return bisect_right(self.ends, x)
 
-    def held(self, moved: int) -> Iterator[tuple[Window, int]]:
-        """The first ``moved`` windows with the clock time each held, where it is not zero."""
-        for i in range(moved):
-            ws, e = self.starts[i], self.ends[i]
+    def _again(self, start: int, reach: int) -> bool:
+        """Whether the windows up to ``reach`` may lack some (then the stream is begun
+        afresh from ``start``, or the last window kept when later)."""
+        if self._it is not None or self._more is None or reach <= self._lo + _HORIZON_US:
+            return False
+        lo = max(start, self.ends[-1]) if self.ends else start
+        if lo <= self._lo:
+            return False
+        self._lo = lo
+        self._it = iter(self._more(lo))
+        return True
+
+    def due(self, start: int, need: int) -> tuple[int, int, int]:
+        """``(due, first, moved)``: the due time for ``need`` of counted time from ``start``;
+        windows ``first`` to ``moved - 1`` moved it."""
+        while True:
+            found = self._due(start, need)
+            if not self._again(start, found[0]):
+                return found
+
+    def _due(self, start: int, need: int) -> tuple[int, int, int]:
+        i = self._after(start)
+        starts, ends, before = self.starts, self.ends, self.before
+        if i == len(ends):
+            return self.tl.add(start, need), i, i
+        base = before[i] if starts[i] <= start else before[i] - self.tl.elapsed(start, starts[i])
+        target = base + need
+        k = bisect_left(before, target, i)
+        while k == len(before):
+            if ends[-1] - start > _HORIZON_US:
+                raise TicketError(_HORIZON_WORDS)
+            more = self._keep(before, target, start + _HORIZON_US)
+            k = bisect_left(before, target, k)
+            if not more:
+                break
+        if k == i:
+            return self.tl.add(start, need), i, i
+        cur = ends[k - 1]
+        if cur - start > _HORIZON_US:
+            raise TicketError(_HORIZON_WORDS)
+        return self.tl.add(cur, target - before[k - 1]), i, k
+
+    def counted(self, start: int, end: int) -> tuple[int, int]:
+        """``(counted, paused)``: clock time in ``[start, end)`` outside and inside the windows."""
+        if end <= start:
+            return 0, 0
+        while True:
+            found = self._counted(start, end)
+            if not self._again(start, end):
+                return found
+
+    def _counted(self, start: int, end: int) -> tuple[int, int]:
+        tl = self.tl
+        total = tl.elapsed(start, end)
+        i = self._after(start)
+        starts, ends, before = self.starts, self.ends, self.before
+        if i == len(ends) or starts[i] >= end:
+            return total, 0
+        self._keep(starts, end)
+        j = bisect_left(starts, end, i) - 1  # the last window that starts before ``end``
+        got = before[j] - before[i]
+        if starts[i] > start:
+            got += tl.elapsed(start, starts[i])
+        if ends[j] < end:
+            got += tl.elapsed(ends[j], end)
+        return got, total - got
+
+    def held(self, start: int, first: int, moved: int) -> Iterator[tuple[Window, int]]:
+        """Windows ``first`` to ``moved - 1`` from ``start`` on, with the clock time each
+        held where it is not zero."""
+        for i in range(first, moved):
+            ws, e = max(self.starts[i], start), self.ends[i]
             h = self.tl.elapsed(ws, e)
             if h:
                 yield (ws, e), h
