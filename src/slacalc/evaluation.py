@@ -50,7 +50,12 @@ _NO_TIME = timedelta(0)
 # The fields a result sets, as MetricResult(...) would record them (model_fields_set).
 _SET_WITH_DUE = frozenset(MetricResult.model_fields)
 _SET_WITHOUT_DUE = _SET_WITH_DUE - {
-    "due_at", "elapsed", "remaining", "clock", "started_at", "paused"
+    "due_at",
+    "elapsed",
+    "remaining",
+    "clock",
+    "started_at",
+    "paused",
 }
 
 
@@ -275,6 +280,7 @@ class _Metric:
         self.gaps: list[pausing.Window] = []  # resolved -> reopened, for the resolution clock
         self._ends: tuple[list[int], list[int]] | None = None  # the windows' ends, for bisect
         self._walks: dict[int, pausing.Walk] = {}  # by clock
+        self._tls: dict[int, tuple[ResolvedTarget, Timeline | None, Timeline]] = {}
         self.stop: int | None = None
         self._find_stop()
         self.has_windows = bool(self.specs or self.event_pauses or self.gaps)
@@ -307,13 +313,21 @@ class _Metric:
         return w
 
     # -- targets
+    def _timelines(self, resolved: ResolvedTarget) -> tuple[Timeline | None, Timeline]:
+        """The timelines ``resolved`` starts and runs on, looked up once per target."""
+        got = self._tls.get(id(resolved))
+        if got is None or got[0] is not resolved:  # the target is kept, so its id is too
+            start = None if resolved.start is None else resolved.start.timeline
+            got = self._tls[id(resolved)] = (resolved, start, resolved.clock.timeline)
+        return got[1], got[2]
+
     def clock_for(self, resolved: ResolvedTarget, severity: str, anchor: int) -> _Clock:
         c = _Clock(resolved, severity)
         if resolved.target.kind is TargetKind.DURATION:
-            start = anchor if resolved.start is None else resolved.start.timeline.next_open(anchor)
+            opens, tl = self._timelines(resolved)
+            start = anchor if opens is None else opens.next_open(anchor)
             c.start = start
             c.need = need = resolved.within_us
-            tl = resolved.clock.timeline
             if self.has_windows:
                 c.walk = self.walk(tl)
                 c.due, first, moved = c.walk.due(start, need)
@@ -344,6 +358,8 @@ class _Metric:
                 assert cur.start is not None
                 note("start", cur.start, say.start, tz, target, anchor, cur.start, anchor_name)
         pending: list[tuple[int, Any, tuple[Any, ...]]] = []
+        if not hist.changes:
+            return cur, pending
         times = hist.change_times()
         first, last = bisect_right(times, anchor), bisect_right(times, until)
         for tc, new in hist.changes[first:last]:
@@ -542,6 +558,9 @@ class _Metric:
                 note("cycle", beat, say.update, tz, beat, c.due, True)
             elif c.due is not None:
                 note("cycle", beat, say.update, tz, beat, c.due, False)
+            if not hist.changes:  # no severity change: every cycle has the first's target
+                c = self.clock_for(c.resolved, c.severity, beat)
+                continue
             nxt = beats[i + 1] if i + 1 < len(beats) else end
             c, changes = self.retarget(anchors[i + 1], nxt, anchor_name="last update", quiet=True)
             self.severity_notes(changes)
@@ -577,9 +596,7 @@ def cadence_beats(stop_events: tuple[str, ...]) -> frozenset[str]:
 
     The final resolution (``resolved`` not followed by ``reopened``) ends the cadence.
     """
-    return frozenset({EventType.UPDATED, EventType.RESPONDED, *stop_events}) - {
-        EventType.RESOLVED
-    }
+    return frozenset({EventType.UPDATED, EventType.RESPONDED, *stop_events}) - {EventType.RESOLVED}
 
 
 _CHANGING = frozenset({State.RUNNING, State.AT_RISK, State.PAUSED})

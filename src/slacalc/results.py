@@ -62,61 +62,88 @@ RUN_KEPT = 5
 """Steps kept at each end of a long run of like steps in an explanation."""
 
 
+_Entry = tuple[str, int | None, Callable[..., str], tuple[Any, ...]]
+
+
+class _Fold:
+    """The middle of a long run of like steps, kept as a count and a span of instants."""
+
+    __slots__ = ("count", "first", "kind", "last")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.count = 0
+        self.first: int | None = None
+        self.last: int | None = None
+
+    def take(self, entry: _Entry) -> None:
+        self.count += 1
+        at = entry[1]
+        if at is not None:
+            if self.first is None:
+                self.first = at
+            self.last = at
+
+    def step(self, tz: tzinfo) -> Step:
+        span = ""
+        if self.first is not None and self.last is not None:
+            span = f", {fmt_time(from_us(self.first, tz))} to {fmt_time(from_us(self.last, tz))}"
+        return Step(
+            kind=self.kind, text=f"... {self.count} more {self.kind} steps like these{span}"
+        )
+
+
 class Trail:
     """A metric's audit trail as recorded: raw facts, written out as ``Step`` s on demand.
 
     Each entry is ``(kind, at_us, text, args)``: ``text(*args)`` writes the step's text
     (``args`` are plain values: integers, names, time zones, policy models, so a trail
-    pickles) and ``at_us`` is its instant, shown in ``tz``. Trails compare by their steps.
-    Internal to slacalc.
+    pickles) and ``at_us`` is its instant, shown in ``tz``. A run of more than
+    ``2 * RUN_KEPT + 1`` consecutive steps of one kind written by one function (pauses,
+    update cycles, ...) keeps its first and last ``RUN_KEPT`` and counts the ones between
+    them as it records, so a trail stays small for a ticket with a million events. Trails
+    compare by their steps. Internal to slacalc.
     """
 
-    __slots__ = ("entries", "tz")
+    __slots__ = ("_fold", "_run", "entries", "tz")
 
     def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
-        self.entries: list[tuple[str, int | None, Callable[..., str], tuple[Any, ...]]] = []
+        self.entries: list[_Entry | _Fold] = []
+        self._run = 0  # like entries at the end of ``entries`` (folded ones included); the
+        # last entry is never a fold, as a fold is made only just before an append
+        self._fold: _Fold | None = None  # the current run's fold, once it has one
 
     def add(self, kind: str, at_us: int | None, text: Callable[..., str], *args: Any) -> None:
         """Record one step; ``text(*args)`` is called only when the steps are asked for."""
-        self.entries.append((kind, at_us, text, args))
+        entries = self.entries
+        if self._run and (last := entries[-1])[2] is text and last[0] == kind:  # type: ignore[index]
+            self._run += 1
+        else:
+            self._run, self._fold = 1, None
+        if self._run > 2 * RUN_KEPT + 1:
+            at = len(entries) - RUN_KEPT  # the oldest of the run's last RUN_KEPT + 1
+            if self._fold is None:
+                self._fold = _Fold(kind)
+                self._fold.take(entries[at - 1])  # type: ignore[arg-type]
+                entries[at - 1] = self._fold
+            self._fold.take(entries.pop(at))  # type: ignore[arg-type]
+        entries.append((kind, at_us, text, args))
+
+    def count(self, kind: str) -> int:
+        """How many steps of ``kind`` were recorded (the ones a summary leaves out too)."""
+        return sum(
+            e.count if isinstance(e, _Fold) else 1
+            for e in self.entries
+            if (e.kind if isinstance(e, _Fold) else e[0]) == kind
+        )
 
     def steps(self) -> tuple[Step, ...]:
-        """The steps, written out; a long run of like steps is summarised.
-
-        A run of more than ``2 * RUN_KEPT + 1`` consecutive steps of one kind written by one
-        function (pauses, update cycles, ...) keeps its first and last ``RUN_KEPT`` and says
-        how many it leaves out between them, so an explanation stays readable (and small)
-        for a ticket with thousands of events.
-        """
+        """The steps, written out; a long run of like steps is summarised (see the class)."""
         tz = self.tz
-        out: list[Step] = []
-        entries = self.entries
-        i = 0
-        while i < len(entries):
-            kind, _, text, _ = entries[i]
-            j = i + 1
-            while j < len(entries) and entries[j][0] == kind and entries[j][2] is text:
-                j += 1
-            run = entries[i:j]
-            if len(run) > 2 * RUN_KEPT + 1:
-                left = run[RUN_KEPT:-RUN_KEPT]
-                times = [at for _, at, _, _ in left if at is not None]
-                span = ""
-                if times:
-                    span = (
-                        f", {fmt_time(from_us(times[0], tz))} to {fmt_time(from_us(times[-1], tz))}"
-                    )
-                gap = Step(kind=kind, text=f"... {len(left)} more {kind} steps like these{span}")
-                out += [self._step(e) for e in run[:RUN_KEPT]]
-                out.append(gap)
-                out += [self._step(e) for e in run[-RUN_KEPT:]]
-            else:
-                out += [self._step(e) for e in run]
-            i = j
-        return tuple(out)
+        return tuple(e.step(tz) if isinstance(e, _Fold) else self._step(e) for e in self.entries)
 
-    def _step(self, entry: tuple[str, int | None, Callable[..., str], tuple[Any, ...]]) -> Step:
+    def _step(self, entry: _Entry) -> Step:
         kind, at, text, args = entry
         return Step(kind=kind, text=text(*args), at=None if at is None else from_us(at, self.tz))
 
