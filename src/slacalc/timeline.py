@@ -378,7 +378,8 @@ class Timeline:
         minutes = 0
         exact = 0
         while d.year == year:
-            after_off = (noon + one).utcoffset()
+            tomorrow = noon + one
+            after_off = tomorrow.utcoffset()
             own = day_intervals(d)
             if before or own:
                 if before_off == off == after_off:
@@ -393,7 +394,7 @@ class Timeline:
                     exact += _day_open_us(zone, d, before, own)
             before = own
             before_off, off = off, after_off
-            noon += one
+            noon = tomorrow
             d += one
         return minutes * 60_000_000 + exact
 
