@@ -290,6 +290,7 @@ class Timeline:
         self._cached = 0  # intervals held by self._blocks
         self._block_arrays: dict[int, tuple[I64, I64]] = {}
         self._index_np: tuple[_Index, I64, I64] | None = None
+        self._window_np: tuple[_Block, I64, I64] | None = None
         self._totals: dict[int, int] = {}  # open time of each year summed so far
         self._starts: dict[int, int] = {}  # first instant of each year
         self._day_pairs: dict[tuple[int, int], tuple[DayIntervals, DayIntervals, int]] = {}
@@ -742,6 +743,21 @@ class Timeline:
         slots: I64 = np.searchsorted(starts[:-1], x, side="right") - 1
         return slots
 
+    def _window_arrays(self, idx: _Index, lo: int, hi: int) -> tuple[_Block, I64, I64] | None:
+        """The window, pointed at the years of ``[lo, hi]``, with its ``bounds`` and ``cum``
+        as numpy arrays; ``None`` when those years are too many to join (``_focus``)."""
+        import numpy as np
+
+        self._focus(idx.first_year + self._slot(idx, lo), idx.first_year + self._slot(idx, hi))
+        w = self._hot
+        if not (w.lo <= lo and hi <= w.hi):
+            return None
+        cached = self._window_np
+        if cached is None or cached[0] is not w:
+            bounds = np.asarray(w.bounds, dtype=np.int64)
+            cached = self._window_np = (w, bounds, np.asarray(w.cum, dtype=np.int64))
+        return cached
+
     def _cum_array(self, idx: _Index, x: I64) -> I64:
         """``_cum`` element-wise: ``cum_on_index`` in each year's block."""
         import numpy as np
@@ -756,14 +772,20 @@ class Timeline:
         """``elapsed`` element-wise."""
         if self.always or not len(a):
             return b - a
-        idx = self.index_for(int(min(a.min(), b.min())), int(max(a.max(), b.max())))
+        lo, hi = int(min(a.min(), b.min())), int(max(a.max(), b.max()))
+        idx = self.index_for(lo, hi)
+        window = self._window_arrays(idx, lo, hi)
+        if window is not None:
+            _, bounds, cum = window
+            return cum_on_index(bounds, cum, b) - cum_on_index(bounds, cum, a)
         return self._cum_array(idx, b) - self._cum_array(idx, a)
 
     def add_array(self, x: I64, d: I64) -> I64:
         """``add`` element-wise, for ``d >= 0``.
 
-        The index is asked for the span the answers need; an answer beyond it, or far
-        enough from its ``x`` to need the horizon check, is asked of ``add`` itself.
+        The window (or, for years too many to join, each year's block) is asked for the
+        span the answers need; an answer beyond it, or far enough from its ``x`` to need
+        the horizon check, is asked of ``add`` itself.
         """
         import numpy as np
 
@@ -774,20 +796,26 @@ class Timeline:
         if not len(todo):
             return out
         xs, ds = x[todo], d[todo]
-        idx = self.index_for(int(xs.min()), int((xs + ds).max()) + 14 * _US_PER_DAY)
-        target = self._cum_array(idx, xs) + ds
-        n = len(idx.cum) - 1
-        ok = target <= idx.cum[n]
-        u = xs.copy()
-        _, cums = self._index_arrays(idx)
-        years = np.minimum(np.searchsorted(cums[1:], target), n - 1)
-        for j, at in _groups(years):
-            bounds, cum = self._arrays(idx.first_year + j)
-            t = target[at]
-            got, fine = add_on_index(bounds, cum, np.full(len(t), idx.starts[j]), t - idx.cum[j])
-            u[at] = got
-            ok[at] &= fine
-        ok &= np.abs(u - xs) < _SURELY_WITHIN_US
+        lo, hi = int(xs.min()), int((xs + ds).max()) + 14 * _US_PER_DAY
+        idx = self.index_for(lo, hi)
+        window = self._window_arrays(idx, lo, hi)
+        if window is not None:
+            u, ok = add_on_index(window[1], window[2], xs, ds)
+            ok &= u <= window[0].hi
+        else:
+            target = self._cum_array(idx, xs) + ds
+            n = len(idx.cum) - 1
+            ok = target <= idx.cum[n]
+            u = xs.copy()
+            _, cums = self._index_arrays(idx)
+            years = np.minimum(np.searchsorted(cums[1:], target), n - 1)
+            for j, at in _groups(years):
+                bounds, cum = self._arrays(idx.first_year + j)
+                t = target[at]
+                start = np.full(len(t), idx.starts[j])
+                u[at], fine = add_on_index(bounds, cum, start, t - idx.cum[j])
+                ok[at] &= fine
+            ok &= np.abs(u - xs) < _SURELY_WITHIN_US
         out[todo[ok]] = u[ok]
         for i in todo[~ok].tolist():
             out[i] = self.add(int(x[i]), int(d[i]))
@@ -799,12 +827,17 @@ class Timeline:
 
         if self.always or not len(x):
             return x.copy()
-        idx = self.index_for(int(x.min()), int(x.max()) + 1)
-        out = x.copy()
-        ok = np.zeros(len(x), dtype=bool)
-        for j, at in _groups(self._slots(idx, x)):
-            bounds, _ = self._arrays(idx.first_year + j)
-            out[at], ok[at] = next_open_on_index(bounds, x[at])
+        lo, hi = int(x.min()), int(x.max()) + 14 * _US_PER_DAY
+        idx = self.index_for(lo, hi)
+        window = self._window_arrays(idx, lo, hi)
+        if window is not None:
+            out, ok = next_open_on_index(window[1], x)
+        else:
+            out = x.copy()
+            ok = np.zeros(len(x), dtype=bool)
+            for j, at in _groups(self._slots(idx, x)):
+                bounds, _ = self._arrays(idx.first_year + j)
+                out[at], ok[at] = next_open_on_index(bounds, x[at])
         for i in np.flatnonzero(~ok).tolist():
             out[i] = self.next_open(int(x[i]))
         return out
@@ -815,7 +848,11 @@ class Timeline:
 
         if self.always or not len(x):
             return np.ones(len(x), dtype=bool)
-        idx = self.index_for(int(x.min()), int(x.max()) + 1)
+        lo, hi = int(x.min()), int(x.max()) + 1
+        idx = self.index_for(lo, hi)
+        window = self._window_arrays(idx, lo, hi)
+        if window is not None:
+            return (np.searchsorted(window[1], x, side="right") & 1).astype(bool)
         out = np.zeros(len(x), dtype=bool)
         for j, at in _groups(self._slots(idx, x)):
             bounds, _ = self._arrays(idx.first_year + j)
