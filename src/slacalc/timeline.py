@@ -17,11 +17,13 @@ to ``x`` (the year's total before it, plus a bisection in its block):
 
 Both are a bisection among the years and one in a block, so a question spanning 200 years
 costs the day-by-day sums of those years and two blocks, never a list of every interval.
-The block last used answers the next question alone when it holds it.
+The *window*, the blocks of the years recent questions fell in joined as one (at most
+``_WINDOW_YEARS`` years and ``_WINDOW_INTERVALS`` intervals), answers most questions alone
+with a bisection or two.
 
-The index and the blocks are immutable once published; the index is replaced as a whole
-when it grows, so readers on other threads always see a consistent snapshot; building is
-serialised by a lock.
+The index, the blocks and the window are immutable once published and replaced as a whole,
+so readers on other threads always see a consistent snapshot; building is serialised by a
+lock.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ _ONE_US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
 _CACHED_INTERVALS = 1 << 18
 """The most intervals the blocks of one timeline keep cached (about 30 MB as lists)."""
-_CACHED_DAY_PAIRS = 1024
+_CACHED_DAY_PAIRS = 1024  # days' open minutes kept, by their pair of interval tuples
 _WINDOW_INTERVALS = 1 << 16
 _WINDOW_YEARS = 32
 """The window joins the blocks of at most this many years and intervals."""
@@ -94,8 +96,9 @@ class _Index(NamedTuple):
 class _Block(NamedTuple):
     """The second level: the open intervals of consecutive local years, clipped to them.
 
-    A cached block holds one year; the window (``Timeline._hot``) joins a few. An interval
-    running over a year's end is cut there: ``cum`` is the same either side of the cut.
+    A cached block holds one year, an interval running over the year's end cut there (``cum``
+    is the same either side of the cut); the window (``Timeline._hot``) joins a few years'
+    blocks and their cut intervals.
     """
 
     lo: int  # the first year's first instant (inclusive)
