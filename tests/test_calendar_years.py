@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
@@ -228,3 +229,22 @@ def test_two_centuries_of_quarter_hours() -> None:
     assert cal.add(a + timedelta(minutes=20), timedelta(hours=12 * days)) == b + timedelta(
         minutes=15
     )
+
+
+def test_threads_sharing_a_calendar_whose_caches_churn_get_the_serial_answers() -> None:
+    hours = {"mon-fri": ["08:00-12:00", "13:00-17:00"], "sat": ["22:00-02:00"]}
+    data = {"timezone": "Europe/London", "hours": hours, "holidays": {"country": "GB"}}
+    starts = [datetime(1900 + 7 * k % 190, 1 + k % 12, 1 + k % 28, tzinfo=UTC) for k in range(240)]
+    questions = [(t, timedelta(hours=(k * 97) % 20_000)) for k, t in enumerate(starts)]
+
+    def answers(cal: Calendar, q: tuple[datetime, timedelta]) -> tuple[object, ...]:
+        t, d = q
+        u = cal.add(t, d)
+        return u, cal.elapsed(t, u), cal.add(u, -d), cal.next_close(t), cal.is_open(t)
+
+    alone = Calendar.from_dict(data)
+    serial = [answers(alone, q) for q in questions]
+    with tiny_caches():
+        shared = Calendar.from_dict(data)
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(lambda q: answers(shared, q), questions)) == serial
