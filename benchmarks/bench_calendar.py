@@ -16,7 +16,10 @@ What is measured (µs per call, best of several repeats of a loop over all input
 * ``elapsed``: ``Calendar.elapsed(a, b)`` vs ``BusinessTime.businesstime_hours(a, b)``;
 * the floor: a "bare bisect" over a precomputed list of open intervals as float seconds,
   with datetime conversion in and out; nothing a scalar Python API can do is much faster;
-* cost against span: adding one hour vs adding one year of business time.
+* cost against span: adding one hour vs adding one year of business time;
+* the horizon: the first ``elapsed`` and ``add`` over 199 years (1801-1999) on a fresh
+  calendar of 48 quarter-hours a day, in UTC and in London with English holidays, in
+  seconds and ``tracemalloc`` peak, against the first question over one year (the floor).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import platform
 import random
 import sys
 import time
+import tracemalloc
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -98,6 +102,61 @@ class BareBisect:
 
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
         return timedelta(seconds=self._cum(b.timestamp()) - self._cum(a.timestamp()))
+
+
+# ---- the horizon --------------------------------------------------------------------------
+QUARTERS = [f"{h:02d}:{m:02d}-{h:02d}:{m + 15:02d}" for h in range(24) for m in (0, 30)]
+HORIZON_CALENDARS = {
+    "UTC": {"timezone": "UTC"},
+    "London + GB": {
+        "timezone": "Europe/London",
+        "holidays": {"country": "GB", "subdivision": "ENG"},
+    },
+}
+FROM, TO = datetime(1801, 1, 1, tzinfo=UTC), datetime(1999, 12, 31, tzinfo=UTC)
+HORIZON_OPEN = timedelta(days=35_000)  # 70,000 half-days: about 197 years of them
+HORIZON_QUESTIONS: dict[str, Callable[[Calendar], object]] = {
+    "elapsed 1 year": lambda cal: cal.elapsed(
+        datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    ),
+    "elapsed 199 years": lambda cal: cal.elapsed(FROM, TO),
+    "add 199 years": lambda cal: cal.add(FROM, HORIZON_OPEN),
+    "add back 199 years": lambda cal: cal.add(TO, -HORIZON_OPEN),
+}
+
+
+def horizon(repeat: int) -> None:
+    """The first question on a fresh calendar: best seconds of ``repeat``, one traced peak."""
+    print()
+    print(
+        "| calendar    | first question     |       s | x 1 year | peak MB "
+        "| goal                | met |"
+    )
+    print(
+        "|-------------|--------------------|--------:|---------:|--------:"
+        "|---------------------|-----|"
+    )
+    for name, extra in HORIZON_CALENDARS.items():
+        data = {"hours": {"daily": QUARTERS}, **extra}
+        floor = 0.0
+        for question, ask in HORIZON_QUESTIONS.items():
+            best = float("inf")
+            for _ in range(repeat):
+                cal = Calendar.from_dict(data)
+                t0 = time.perf_counter()
+                ask(cal)
+                best = min(best, time.perf_counter() - t0)
+            cal = Calendar.from_dict(data)
+            tracemalloc.start()
+            ask(cal)
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            floor = floor or best
+            met = best <= 2 and peak < 200
+            print(
+                f"| {name:<11} | {question:<18} | {best:>7.3f} | {best / floor:>7.1f}x "
+                f"| {peak:>7.1f} | <= 2 s and < 200 MB | {'yes' if met else 'NO':<3} |"
+            )
 
 
 # ---- inputs and timing ---------------------------------------------------------------------
@@ -227,6 +286,7 @@ def main() -> None:
     print(row("elapsed", "slacalc elapsed", "bare elapsed", floor_el, "ours/bare <= ~2x",
               floor_el <= 2.2))
     print(row("add 1 year", "add 1 year", "add 1 hour", span, "year/hour <= 3x", span <= 3))
+    horizon(min(repeat, 3))
 
 
 def best_per_call_us(

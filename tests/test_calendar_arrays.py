@@ -150,3 +150,32 @@ def test_an_array_spanning_centuries_answers_like_the_single_calls():
     ts = [datetime(1900, 6, 1, tzinfo=UTC), datetime(2200, 6, 1, tzinfo=UTC)]
     got = cal.add(series(ts, "UTC"), "1h")
     assert list(got) == [cal.add(t, "1h") for t in ts]
+
+
+centuries = st.integers(
+    int(datetime(1890, 1, 1, tzinfo=UTC).timestamp()) * 10**6,
+    int(datetime(2085, 1, 1, tzinfo=UTC).timestamp()) * 10**6,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    zone=zones,
+    xs=st.lists(centuries, min_size=1, max_size=30),
+    ys=st.lists(centuries, min_size=30, max_size=30),
+    ds=st.lists(st.integers(0, 20 * 365 * 86_400 * 10**6), min_size=30, max_size=30),
+)
+def test_arrays_spread_over_two_centuries_answer_like_the_single_calls(zone, xs, ys, ds):
+    """Elements in many years: each year's block is asked for its own elements."""
+    tl = CALENDARS[zone].timeline
+    x = np.array(xs, dtype=np.int64)
+    y = np.array(ys[: len(xs)], dtype=np.int64)
+    d = np.array(ds[: len(xs)], dtype=np.int64)
+    assert tl.elapsed_array(x, y).tolist() == [
+        tl.elapsed(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True)
+    ]
+    assert tl.add_array(x, d).tolist() == [
+        tl.add(a, b) for a, b in zip(x.tolist(), d.tolist(), strict=True)
+    ]
+    assert tl.next_open_array(x).tolist() == [tl.next_open(a) for a in x.tolist()]
+    assert tl.is_open_array(x).tolist() == [tl.is_open(a) for a in x.tolist()]
