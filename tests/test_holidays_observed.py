@@ -143,3 +143,20 @@ def test_the_readings_agree_on_weekdays_and_nest(country: str, subdivision: str 
     assert all(d.weekday() >= 5 for d in both - subs)
     # so a Monday-Friday calendar closes the same days either way
     assert {d for d in both if d.weekday() < 5} == {d for d in subs if d.weekday() < 5}
+
+
+@pytest.mark.parametrize("country", ["DE", "FR", "IT"])
+def test_a_country_that_moves_no_holiday_has_one_list_in_every_mode(country: str) -> None:
+    import holidays
+
+    official = holidays.country_holidays(country, years=[2026, 2027], observed=False)
+    for observed in ("substitutes", "actual", "both"):
+        cal = Calendar.from_dict(
+            {
+                "timezone": "Europe/Berlin",
+                "hours": {"mon-fri": ["09:00-17:00"]},
+                "holidays": {"country": country, "observed": observed},
+            }
+        )
+        got = set(cal.holidays_in(2026)) | set(cal.holidays_in(2027))
+        assert got == set(official), observed

@@ -208,7 +208,10 @@ class HolidayRules(BaseModel):
         wider = sorted({y + k for y in years for k in (-1, 0, 1)})
         listed = self._package_holidays(wider, observed=True)
         official = self._package_holidays(wider, observed=False)
-        prefix, _, suffix = str(listed.observed_label).partition("%s")
+        label_form = getattr(type(listed), "observed_label", None)
+        if label_form is None:  # a country that moves no holiday: the two lists are one
+            return {d: label for d, label in listed.items() if d.year in set(years)}
+        prefix, _, suffix = str(label_form).partition("%s")
         kept: dict[date, set[str]] = {d: set(n.split("; ")) for d, n in official.items()}
         substitutes: set[date] = set()
         for sub, label in listed.items():
