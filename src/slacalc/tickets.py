@@ -157,6 +157,10 @@ class Event(InputModel):
     @field_validator("type", mode="before")
     @classmethod
     def _known_type(cls, v: Any) -> Any:
+        if type(v) is str:  # most often a built-in type's own value
+            exact = _EVENT_TYPES.get(v)
+            if exact is not None:
+                return exact
         if isinstance(v, str) and not isinstance(v, EventType):
             known = EventType.lookup(v)
             if known is not None:
