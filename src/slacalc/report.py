@@ -27,6 +27,7 @@ availability report.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -302,12 +303,6 @@ class _Values:
         return code
 
 
-def _take(values: Sequence[Any], codes: NDArray[Any]) -> pd.Index:
-    """The values at ``codes``, typed by all of ``values`` (text stays text where missing)."""
-    taken: pd.Index = pd.Index(values).take(codes)
-    return taken
-
-
 class ComplianceTally:
     """``compliance`` of an evaluated table given in parts: ``add`` each part, then ``table``.
 
@@ -395,62 +390,109 @@ class ComplianceTally:
             return np.concatenate([p[column] for _, p in parts] or [np.zeros(0, empty)])
 
         state = joined("state", np.int8)
-        long: dict[str, Any] = {
-            "state": pd.Categorical.from_codes(state, dtype=STATE_DTYPE),
-            "elapsed": joined("elapsed", "m8[us]"),
-            "target": joined("target", "m8[us]"),
-        }
+        elapsed, target = joined("elapsed", "m8[us]"), joined("target", "m8[us]")
+        coded: dict[str, tuple[NDArray[Any], pd.Index]] = {}
         for k in keys:
             if not self._rows:  # no rows at all: untyped keys, as an empty table has
-                long[k] = np.zeros(0, dtype=object)
+                coded[k] = (np.zeros(0, dtype=np.intp), pd.Index([], dtype=object))
             elif k == "metric":
                 which = [np.full(len(p["state"]), self._metrics.index(m)) for m, p in parts]
-                long[k] = _take(self._metrics, np.concatenate(which or [np.zeros(0, np.intp)]))
+                codes = np.concatenate(which or [np.zeros(0, np.intp)])
+                coded[k] = (codes, pd.Index(self._metrics))
             elif k == "state":
-                long[k] = _take([*STATES, None], np.where(state < 0, len(STATES), state))
-            elif k not in long:
-                long[k] = _take(self._values[k].values, joined(k, np.int32))
-        return _count(pd.DataFrame(long), keys)
+                coded[k] = (np.where(state < 0, len(STATES), state), pd.Index([*STATES, None]))
+            elif k in ("elapsed", "target"):
+                codes, uniques = pd.factorize(elapsed if k == "elapsed" else target)
+                coded[k] = (codes, pd.Index(uniques))
+            else:
+                coded[k] = (joined(k, np.int32), pd.Index(self._values[k].values))
+        return _count(state, elapsed, target, coded)
 
 
-def _count(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The compliance columns of ``long`` (state, elapsed, target and the keys) by ``keys``."""
-    state = long["state"]
-    timed = ~state.isin(_UNTIMED)
-    decided = long["elapsed"].where(state.isin(("met", "missed")))
-    frame = pd.DataFrame(
+def _count(
+    state: NDArray[np.int8],
+    elapsed: NDArray[Any],
+    target: NDArray[Any],
+    keys: Mapping[str, tuple[NDArray[Any], pd.Index]],
+) -> pd.DataFrame:
+    """The compliance columns of rows (state codes, elapsed and target times) by ``keys``.
+
+    Each key is given as codes into its values; groups are ordered by the values, as
+    ``groupby(sort=True, dropna=False)`` orders them (missing last). A state code of -1
+    is a state ``STATES`` does not list (counted as a ticket, nothing else).
+    """
+    code = {name: np.int8(STATES.index(name)) for name in STATES}
+    timed = ~np.isin(state, [code[s] for s in _UNTIMED])
+    stopped = (state == code["met"]) | (state == code["missed"])
+    if keys:
+        labels: list[pd.Index] = []
+        ranks: list[NDArray[np.intp]] = []
+        for codes, values in keys.values():
+            rank, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+            ranks.append(np.asarray(rank, dtype=np.intp)[codes] if len(values) else codes)
+            labels.append(uniques)
+        groups, gid = _groups(ranks, [len(u) for u in labels])
+        index = _labelled(groups, labels, list(keys))
+    else:
+        groups, gid = np.zeros((1, 0), dtype=np.intp), np.zeros(len(state), dtype=np.intp)
+        index = pd.Index(["all"], name="group")
+    size = len(groups)
+
+    def total(rows: NDArray[np.bool_]) -> NDArray[np.int64]:
+        return np.bincount(gid[rows], minlength=size).astype(np.int64)
+
+    def per_group(values: NDArray[Any], rows: NDArray[np.bool_], how: str) -> pd.Series:
+        picked = pd.Series(values[rows]).groupby(gid[rows])
+        got = picked.median() if how == "median" else picked.quantile(0.9)
+        return got.reindex(range(size)).set_axis(index)
+
+    out = pd.DataFrame(
         {
-            "tickets": timed.astype(int),
-            "met": (state == "met").astype(int),
-            "missed": (state == "missed").astype(int),
-            "breached": (state == "breached").astype(int),
-            "open": state.isin(_OPEN).astype(int),
-            "invalid": (state == "invalid").astype(int),
-            "time": decided,
-            "target": long["target"].where(timed),
-            "share": decided / long["target"],
-        }
+            "tickets": total(timed),
+            "met": total(state == code["met"]),
+            "missed": total(state == code["missed"]),
+            "breached": total(state == code["breached"]),
+            "open": total(np.isin(state, [code[s] for s in _OPEN])),
+            "invalid": total(state == code["invalid"]),
+        },
+        index=index,
     )
-    for k in keys:
-        frame[k] = long[k]
-    if not keys:
-        frame["group"] = "all"
-        keys = ["group"]
-    grouped = frame.groupby(keys, sort=True, dropna=False)
-    out = grouped[["tickets", "met", "missed", "breached", "open", "invalid"]].sum()
-    if keys == ["group"] and len(out) == 0:  # nothing to count: still one 'all' row
-        out = out.reindex(pd.Index(["all"], name="group"), fill_value=0)
     decided_n = out["met"] + out["missed"] + out["breached"]
     out["met_rate"] = (out["met"] / decided_n.where(decided_n > 0)).astype(float)
     out["late_rate"] = 1.0 - out["met_rate"]
-    out["median_elapsed"] = grouped["time"].median().dt.round("s").reindex(out.index)
-    out["p90_elapsed"] = grouped["time"].quantile(0.9).dt.round("s").reindex(out.index)
-    out["median_target"] = grouped["target"].median().reindex(out.index)
-    out["median_share_of_target"] = grouped["share"].median().reindex(out.index)
-    out["p90_share_of_target"] = grouped["share"].quantile(0.9).reindex(out.index)
-    if keys != ["group"]:  # groups holding only untimed rows say nothing
+    out["median_elapsed"] = per_group(elapsed, stopped, "median").dt.round("s")
+    out["p90_elapsed"] = per_group(elapsed, stopped, "quantile").dt.round("s")
+    out["median_target"] = per_group(target, timed, "median")
+    share = np.asarray(pd.Series(elapsed) / pd.Series(target))
+    out["median_share_of_target"] = per_group(share, stopped, "median")
+    out["p90_share_of_target"] = per_group(share, stopped, "quantile")
+    if keys:  # groups holding only untimed rows say nothing
         out = out[(out["tickets"] > 0) | (out["invalid"] > 0)]
     return out[list(COLUMNS)]
+
+
+def _groups(
+    ranks: list[NDArray[np.intp]], sizes: list[int]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The distinct rows of ``ranks`` (one column per key), in order, and each row's group."""
+    span = math.prod(max(k, 1) for k in sizes)
+    if span >= 2**62:  # too many combinations for one integer key
+        groups, gid = np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True)
+        return groups, gid.reshape(-1)
+    key = np.zeros(len(ranks[0]), dtype=np.int64)
+    for rank, size in zip(ranks, sizes, strict=True):
+        key = key * max(size, 1) + rank
+    keys, gid = np.unique(key, return_inverse=True)
+    groups = np.stack(np.unravel_index(keys, [max(k, 1) for k in sizes]), axis=1)
+    return groups.astype(np.intp), gid.reshape(-1).astype(np.intp)
+
+
+def _labelled(groups: NDArray[np.intp], labels: list[pd.Index], names: list[str]) -> pd.Index:
+    """Group codes (ranks into each key's sorted values) as the values themselves."""
+    if len(labels) == 1:
+        return labels[0].take(groups[:, 0]).rename(names[0])
+    levels = [labels[i].take(groups[:, i]) for i in range(len(labels))]
+    return pd.MultiIndex.from_arrays(levels, names=names)
 
 
 def availability_by_month(
