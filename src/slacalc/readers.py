@@ -188,29 +188,32 @@ class _Layout:
         """Check the file as ``file_text`` does and read its header, in blocks."""
         decoder = codecs.getincrementaldecoder("utf-8")()
         breaks = size = 0
-        last = b""
+        tail = last = b""
         first: list[str] = []  # the text up to the first line break
         blank = simple = True
-        tail = ""
         with open_regular(path, MAX_TABLE_BYTES, _failing(path)) as f:
             block = _read(f, path)
             _check_start(block, path)
             bom = block.startswith(codecs.BOM_UTF8)
             while block:
                 pending = decoder.getstate()[0]
-                try:
-                    text = decoder.decode(block)
-                except UnicodeDecodeError as e:
-                    raise _not_utf8(path, pending + block, e.start, breaks) from None
-                if bom:
-                    text, bom = text[1:], False
-                if not first or "\n" not in first[-1]:
-                    first.append(text)
-                blank = blank and not text.strip()
-                probe = tail + text
-                simple = simple and '"' not in text and "\n\n" not in probe
-                simple = simple and "\r\n\r\n" not in probe
-                tail = probe[-3:]
+                reading = blank or not first or "\n" not in first[-1]
+                if pending or reading or not block.isascii():  # ASCII is UTF-8 as it is
+                    try:
+                        text = decoder.decode(block)
+                    except UnicodeDecodeError as e:
+                        raise _not_utf8(path, pending + block, e.start, breaks) from None
+                    if bom:
+                        text, bom = text[1:], False
+                    if not first or "\n" not in first[-1]:
+                        first.append(text)
+                    blank = blank and not text.strip()
+                # quotes and line breaks are single bytes in UTF-8: looked for in the bytes
+                edge = tail + block[:3]
+                simple = simple and b'"' not in block and b"\n\n" not in block
+                simple = simple and (b"\r" not in block or b"\r\n\r\n" not in block)
+                simple = simple and b"\n\n" not in edge and b"\r\n\r\n" not in edge
+                tail = block[-3:]
                 breaks += block.count(b"\n")
                 size += len(block)
                 last = block[-1:]
