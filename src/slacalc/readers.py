@@ -180,6 +180,7 @@ class _Layout:
     sep: str
     names: list[str]
     simple: bool  # no quotes and no blank lines: every record is one line
+    lines: bool  # simple, and lines end in LF or CRLF only, no NUL: blocks of lines are records
     records: int  # line breaks after the header: the records at most
     size: int  # bytes
 
@@ -190,7 +191,7 @@ class _Layout:
         breaks = size = 0
         tail = last = b""
         first: list[str] = []  # the text up to the first line break
-        blank = simple = True
+        blank = simple = plain = True
         with open_regular(path, MAX_TABLE_BYTES, _failing(path)) as f:
             block = _read(f, path)
             _check_start(block, path)
@@ -213,6 +214,8 @@ class _Layout:
                 simple = simple and b'"' not in block and b"\n\n" not in block
                 simple = simple and (b"\r" not in block or b"\r\n\r\n" not in block)
                 simple = simple and b"\n\n" not in edge and b"\r\n\r\n" not in edge
+                plain = plain and b"\x00" not in block
+                plain = plain and (b"\r" not in block or _crlf_only(tail + block))
                 tail = block[-3:]
                 breaks += block.count(b"\n")
                 size += len(block)
@@ -226,12 +229,12 @@ class _Layout:
         first_line = "".join(first).split("\n", 1)[0]
         if not first_line.strip():
             raise SlacalcError(f"{path} line 1: empty; a table starts with its header line")
-        sep = _delimiter(first_line, path)
-        with _text(path) as lines:
-            try:
+        try:
+            sep = _delimiter(first_line, path)
+            with _text(path) as lines:
                 header = next(csv.reader(lines, delimiter=sep))
-            except csv.Error as e:
-                raise SlacalcError(f"{path} line 1: not CSV ({e})") from None
+        except csv.Error as e:
+            raise SlacalcError(f"{path} line 1: not CSV ({e})") from None
         names = [h.strip() for h in header]
         dupes = sorted({n for n in names if names.count(n) > 1 and n})
         if dupes:
@@ -242,12 +245,12 @@ class _Layout:
                 "name each column"
             )
         records = max(breaks - 1 + (last != b"\n"), 0)
-        return cls(path, sep, names, simple, records, size)
+        return cls(path, sep, names, simple, simple and plain, records, size)
 
     def parts(self, rows: int | None) -> Iterator[pd.DataFrame]:
         """The records, about ``rows`` at a time (all at once for ``None``), in order."""
         done = 0
-        read = self._blocks if self.simple and _arrow_engine() else self._chunks
+        read = self._blocks if self.lines and _arrow_engine() else self._chunks
         for df in read(rows):
             done += 1
             yield df
@@ -294,23 +297,25 @@ class _Layout:
         size = -1 if rows is None else max(rows * per_line, 1)
         with open_regular(self.path, MAX_TABLE_BYTES, _failing(self.path)) as f:
             header = f.readline()
-            first = b""
-            carry = b""
+            first = carry = b""
             start = 2
             while True:
                 more = f.read(size)
                 data = carry + more
                 if not data:
                     break
-                cut = data.rfind(b"\n") + 1 if more else len(data)
+                ended = size < 0 or len(more) < size  # a regular file reads short only at its end
+                cut = len(data) if ended else data.rfind(b"\n") + 1
                 if not cut:
                     carry = data
                     continue
                 data, carry = data[:cut], data[cut:]
-                if not first:
+                opening = not first
+                if opening:
                     first = data[: data.find(b"\n") + 1] or data
-                df = self._read_block(data, header, first, start == 2)
-                df.index = pd.Index(range(start, start + len(df)), name="line", dtype="int64")
+                df = self._read_block(data, header, first, opening)
+                lines = list(range(start, start + len(df)))
+                df.index = pd.Index(lines, name="line", dtype="int64")
                 start += len(df)
                 yield df
 
@@ -325,7 +330,7 @@ class _Layout:
                 encoding="utf-8",
                 **_TEXT,
             )
-        except (pd.errors.ParserError, ValueError):
+        except Exception:  # any refusal: pandas' own parser below has the last word
             df = None
         # more fields than names in a block's first row make pandas take an index column
         if df is not None and isinstance(df.index, pd.RangeIndex):
@@ -363,6 +368,12 @@ class _Layout:
             with _text(self.path) as text:
                 _raise_bad_record(text, self.sep, len(self.names), self.path)
             raise  # pragma: no cover - _raise_bad_record always raises here
+
+
+def _crlf_only(data: bytes) -> bool:
+    """Whether every carriage return in ``data`` ends a line (is followed by a line feed);
+    one at the very end is judged with the next block."""
+    return data.count(b"\r") - data.endswith(b"\r") == data.count(b"\r\n")
 
 
 def _read(f: BinaryIO, path: Path) -> bytes:
