@@ -211,7 +211,7 @@ def read_input(args: argparse.Namespace) -> tuple[Tables, str | None]:
     return read_tickets(path, args.events), None
 
 
-ROWS = 100_000
+ROWS = 50_000
 """Rows of a tickets file ``slacalc report`` reads and evaluates at a time."""
 
 
