@@ -197,3 +197,12 @@ def test_ticket_parts_of_json_are_one_part(tmp_path):
     total, parts = read_ticket_parts(path, 1)
     (only,) = list(parts)
     assert total == 3 and len(only.tickets) == 3
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.json"])
+def test_a_bad_byte_after_a_bom_is_named_by_its_own_line(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbfplan,severity\ngold,sev2\nsilver,\xe9\n")
+    reads = read_table_parts if name.endswith(".csv") else read_ticket_parts
+    with pytest.raises(SlacalcError, match=r"line 3: not UTF-8 text \(byte 0xe9\)"):
+        reads(path, 10)

@@ -88,8 +88,8 @@ def file_text(path: Path) -> str:
     _check_start(raw, path)
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise _not_utf8(path, raw, e.start, 0) from None
+    except UnicodeDecodeError as e:  # e.object: the bytes after a BOM, which e.start counts
+        raise _not_utf8(path, bytes(e.object), e.start, 0) from None
 
 
 def _check_start(head: bytes, path: Path) -> None:
@@ -143,6 +143,9 @@ def read_table_parts(path: Path, rows: int | None = None) -> tuple[int, Iterator
 _BLOCK = 1 << 20
 
 
+_TEXT: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+"""How every reader reads cells: as text, empty cells missing, nothing else missing."""
+
 _PROBE = (
     ("007", "1.50", "2026-11-20T16:30:00Z", "1e3", "true", None),
     (None, "-0", "2026-11-20 16:30:00", "NA", "nan", None),
@@ -153,8 +156,8 @@ _PROBE = (
 def _arrow_engine() -> bool:
     """Whether pandas reads with pyarrow's parser keeping every cell's text as written.
 
-    Checked once on a sample of text pyarrow would otherwise read as numbers, times or
-    booleans (pandas before 3 converted such columns and then wrote them back as text).
+    Checked once on a sample of text pyarrow would otherwise take for numbers, times or
+    booleans (some pandas versions read such cells as numbers and write them back as text).
     """
     if importlib.util.find_spec("pyarrow") is None:
         return False
@@ -166,10 +169,6 @@ def _arrow_engine() -> bool:
         return False
     got = [tuple(None if v != v else v for v in row) for row in df.itertuples(index=False)]
     return got == list(_PROBE) and all(pd.api.types.is_string_dtype(t) for t in df.dtypes)
-
-
-_TEXT: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
-"""How every reader reads cells: as text, empty cells missing, nothing else missing."""
 
 
 @dataclass(frozen=True)
