@@ -8,7 +8,9 @@ export read through ``--mapping``; the readers (``slacalc.readers``, ``slacalc.e
 make one tickets table and one events table, and ``slacalc.tables.evaluate_tables`` routes
 rows to their policies and calls the engine. A bad row stops the run with one line naming
 the file's line (exit 1); with ``--errors mark`` bad rows are marked ``invalid``, counted,
-summarised in one line on stderr, and the exit code is 0.
+summarised in one line on stderr, and the exit code is 0. ``report`` reads, evaluates and
+counts a tickets file ``ROWS`` rows at a time (``report.ComplianceTally``), with the same
+output and errors as for the file read whole.
 
 Output convention (CSV and JSON): instants are ISO 8601 with their offset; durations are
 seconds, in columns whose names end in ``_seconds`` (``response_elapsed_seconds``).

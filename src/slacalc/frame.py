@@ -464,7 +464,9 @@ def parsed_instants(col: pd.Series, tz: str | None = None) -> pd.Series | None:
     parsed = isotext.parse(col.astype("string"))
     if not (parsed.ok & parsed.offset | ~np.asarray(col.notna())).all():
         return None
-    return _datetimes(parsed.us, col.index, _output_zone(col, _zone(tz))).rename(col.name)
+    out = _datetimes(parsed.us, col.index, _output_zone(col, _zone(tz)))
+    out.name = col.name
+    return out
 
 
 # ---- histories: every ticket's events as ragged arrays ------------------------------------

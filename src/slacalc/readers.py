@@ -12,6 +12,10 @@ after blank lines and multi-line quoted fields; JSON lines: the line; a JSON arr
 item's position from 1), so errors can name them. Problems with the file itself (not UTF-8,
 binary, a row with extra fields, a header the reader cannot use) raise ``SlacalcError``
 naming the file and line.
+
+A CSV file can also be read in parts (``read_table_parts``, ``read_ticket_parts``), for work
+that needs one part at a time: the same tables, errors and line numbers, in memory of one
+part.
 """
 
 from __future__ import annotations

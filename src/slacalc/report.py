@@ -21,6 +21,9 @@ Columns, per group and metric:
   stopped ticket's elapsed time divided by its own target (1.0 is exactly on target). This
   is not ``median_elapsed / median_target`` when targets differ within the group.
 
+``ComplianceTally`` counts an evaluated table given in parts (one part in memory at a
+time) with the same answers as ``compliance`` of the whole.
+
 ``availability_by_month(policy, outages)`` gives one row per month of the policy's
 availability report.
 """
