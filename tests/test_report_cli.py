@@ -149,6 +149,7 @@ MIXED_POLICIES = "ticket_id,policy,plan,severity,opened_at,responded_at,team\n" 
         * 6
     )
 )
+MIXED_POLICIES += "B1,passkit,gold,sev2,2026-09-30T23:30:00Z,,red\n"  # October in Paris
 
 
 @pytest.fixture
@@ -166,6 +167,7 @@ def mixed_policies(tmp_path):
         ["{path}", *AT, "--errors", "mark", "--by", "team,month", "--format", "csv"],
         ["{path}", *AT, "--errors", "mark", "--metric", "all", "--by", "policy,metric"],
         ["{path}", *AT, "--errors", "mark", "--tz", "Europe/Paris", "--by", "severity"],
+        ["{path}", *AT, "--errors", "mark", "--tz", "Europe/Paris", "--by", "month"],
         ["{path}", *AT, "--errors", "mark", "--since", "2026-10-01T00:00:00Z", "--format", "json"],
         ["{path}", "--at", "2026-10-15T00:00:00Z", "--errors", "mark", "--by", "month"],
         ["{path}", *AT],

@@ -531,7 +531,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     total, parts, zone = _input_parts(args, whole=args.plot is not None)
     policy = _policy(args)
     policies: dict[str, Policy] = {policy.id: policy} if policy is not None else {}
-    tally = ComplianceTally(given if given is not None else ["policy", "plan"])
+    # months in the zone the rows are evaluated in, rows of unknown policies too
+    tally = ComplianceTally(given if given is not None else ["policy", "plan"], tz=args.tz or zone)
     rows = 0
     left_out = dict.fromkeys(LEFT_OUT, 0)
     marked = _Marked()
