@@ -234,3 +234,17 @@ def test_a_tally_keeps_a_few_bytes_a_counted_row():
     finally:
         tracemalloc.stop()
     assert kept <= 40 * counted  # state, elapsed, target and two key codes a row
+
+
+def test_groups_of_many_keys_are_ordered_as_of_few():
+    """Group codes of keys whose combinations overflow one integer are found the slow way,
+    in the same order."""
+    from slacalc.report import _groups
+
+    rng = np.random.default_rng(3)
+    ranks = [rng.integers(0, 5, 200).astype(np.intp) for _ in range(3)]
+    few = _groups(ranks, [5, 5, 5])
+    many = _groups(ranks, [5, 2**40, 2**40])
+    for a, b in zip(few, many, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert len(few[0]) == len({tuple(r) for r in np.stack(ranks, axis=1).tolist()})
