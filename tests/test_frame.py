@@ -9,11 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from frame_support import mismatches, synthetic_policy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from slacalc import Calendar, NaiveDatetimeError, SlacalcError, load_policy
-from slacalc.frame import STATES, FrameError, evaluate_frame, frame_meta, output_columns
+from slacalc.frame import (
+    STATES,
+    FrameError,
+    evaluate_frame,
+    frame_meta,
+    output_columns,
+    parsed_instants,
+)
 
 AT = datetime(2026, 11, 23, 11, 45, tzinfo=UTC)
+PASSKIT = load_policy("passkit")
 
 
 @pytest.fixture(scope="module")
@@ -321,3 +331,53 @@ def test_pause_windows_that_never_end_are_an_error_not_a_hang():
     # Refused when the policy is built, so no evaluation can meet it.
     with pytest.raises(ValueError, match=r"never ends"):
         Policy.model_validate(data)
+
+
+# ---- opened_at parsed ahead: parsed_instants -------------------------------------------
+
+OFFSETS = ["Z", "+00:00", "+05:30", "-08:00", "+0100", "-03"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    minutes=st.lists(st.integers(0, 60 * 24 * 200), min_size=1, max_size=12),
+    offsets=st.lists(st.sampled_from(OFFSETS), min_size=12, max_size=12),
+    missing=st.lists(st.booleans(), min_size=12, max_size=12),
+    tz=st.sampled_from([None, "Europe/Paris", "Asia/Kolkata"]),
+)
+def test_parsed_instants_are_what_evaluate_frame_makes_of_the_text(minutes, offsets, missing, tz):
+    """The parsed column, given back, answers exactly as the text: same columns, same zone."""
+    start = datetime(2026, 6, 1)
+    text = [
+        None if gone else (start + timedelta(minutes=m, seconds=m % 7 * 0.25)).isoformat() + off
+        for m, off, gone in zip(minutes, offsets, missing, strict=False)
+    ]
+    n = len(text)
+    df = pd.DataFrame(
+        {
+            "plan": ["gold", "silver"] * n,
+            "severity": ["sev2"] * (2 * n),
+            "opened_at": pd.Series(text * 2, dtype="str"),
+            "responded_at": ["2026-12-30T10:00:00Z"] * (2 * n),
+        }
+    )
+    parsed = parsed_instants(df["opened_at"], tz)
+    assert parsed is not None
+    kwargs = {"at": datetime(2027, 1, 15, tzinfo=UTC), "tz": tz, "errors": "mark"}
+    from_text = evaluate_frame(PASSKIT, df, **kwargs)
+    from_parsed = evaluate_frame(PASSKIT, df.assign(opened_at=parsed), **kwargs)
+    pd.testing.assert_frame_equal(from_parsed, from_text)
+    pd.testing.assert_series_equal(parsed, from_text["opened_at"])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2026-11-20T16:30:00Z", "2026-11-20T16:30:00"],  # no offset: the engine decides
+        ["2026-11-20T16:30:00Z", "yesterday"],  # unreadable: the engine names the row
+        [datetime(2026, 11, 20, tzinfo=UTC)],  # not text
+    ],
+)
+def test_parsed_instants_leave_other_columns_to_the_engine(values):
+    assert parsed_instants(pd.Series(values, dtype=object), "Europe/Paris") is None
+    assert parsed_instants(pd.Series([], dtype="str")) is None

@@ -8,7 +8,9 @@ export read through ``--mapping``; the readers (``slacalc.readers``, ``slacalc.e
 make one tickets table and one events table, and ``slacalc.tables.evaluate_tables`` routes
 rows to their policies and calls the engine. A bad row stops the run with one line naming
 the file's line (exit 1); with ``--errors mark`` bad rows are marked ``invalid``, counted,
-summarised in one line on stderr, and the exit code is 0.
+summarised in one line on stderr, and the exit code is 0. ``report`` reads, evaluates and
+counts a tickets file ``ROWS`` rows at a time (``report.ComplianceTally``), with the same
+output and errors as for the file read whole.
 
 Output convention (CSV and JSON): instants are ISO 8601 with their offset; durations are
 seconds, in columns whose names end in ``_seconds`` (``response_elapsed_seconds``).
@@ -19,7 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -211,34 +213,98 @@ def read_input(args: argparse.Namespace) -> tuple[Tables, str | None]:
     return read_tickets(path, args.events), None
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Policy]]:
-    from .facade import load_policy
-    from .frame import FrameError
-    from .tables import evaluate_tables, policies_of
+ROWS = 50_000
+"""Rows of a tickets file ``slacalc report`` reads and evaluates at a time."""
 
-    policy_arg, path = _inputs(args)
-    tables, zone = read_input(args)
-    policy = load_policy(policy_arg) if policy_arg else None
-    if policy is None and args.mapping and "policy" not in tables.tickets.columns:
-        raise SlacalcError(f"name the policy: the mapping {args.mapping} gives no policy column")
-    bar = _progress(len(tables.tickets), args)
+
+def _input_parts(
+    args: argparse.Namespace, *, whole: bool = False
+) -> tuple[int, Iterable[Tables], str | None]:
+    """The input in parts (rows at most, the parts, the mapping's time zone).
+
+    A tickets file without an events file or a mapping is read ``ROWS`` rows at a time
+    (``readers.read_ticket_parts``) unless ``whole``; anything else is one part.
+    """
+    _pandas()
+    _, path = _inputs(args)
+    if whole or args.mapping or args.events is not None:
+        tables, zone = read_input(args)
+        return len(tables.tickets), [tables], zone
+    from .readers import read_ticket_parts
+
+    total, parts = read_ticket_parts(path, ROWS)
+    return total, parts, None
+
+
+def _evaluated(
+    args: argparse.Namespace,
+    policy: Policy | None,
+    parts: Iterable[Tables],
+    total: int,
+    zone: str | None,
+) -> Iterator[pd.DataFrame]:
+    """``evaluate_tables`` of each part, all as of one instant, in input order.
+
+    Bad rows stop the run only after every part is read, with one line naming the first
+    and counting the others, as for the input evaluated whole.
+    """
+    from datetime import UTC, datetime
+
+    from .frame import FrameError
+    from .tables import evaluate_tables
+
+    path = _inputs(args)[1]
+    at = args.at if args.at is not None else datetime.now(UTC)
+    problems: list[tuple[Hashable, str]] = []
+    bar = _progress(total, args)
+    done = 0
     try:
-        out = evaluate_tables(
-            tables.tickets,
-            tables.events,
-            policy=policy,
-            at=args.at,
-            errors=args.errors,
-            tz=args.tz or zone,
-            since=args.since,
-            until=args.until,
-            progress=bar.update if bar is not None else None,
-        )
-    except FrameError as e:
-        raise SlacalcError(_problem_line(path, e.problems)) from None
+        for tables in parts:
+            if policy is None and args.mapping and "policy" not in tables.tickets.columns:
+                raise SlacalcError(
+                    f"name the policy: the mapping {args.mapping} gives no policy column"
+                )
+            try:
+                out = evaluate_tables(
+                    tables.tickets,
+                    tables.events,
+                    policy=policy,
+                    at=at,
+                    errors=args.errors,
+                    tz=args.tz or zone,
+                    since=args.since,
+                    until=args.until,
+                    progress=bar.after(done) if bar is not None else None,
+                )
+            except FrameError as e:
+                problems.extend(e.problems)
+                out = None
+            done += len(tables.tickets)
+            if bar is not None:
+                bar.update(done)
+            if out is not None and not problems:
+                yield out
     finally:
         if bar is not None:
             bar.close()
+    if problems:
+        raise SlacalcError(_problem_line(path, problems))
+
+
+def _policy(args: argparse.Namespace) -> Policy | None:
+    from .facade import load_policy
+
+    policy_arg, _ = _inputs(args)
+    return load_policy(policy_arg) if policy_arg else None
+
+
+def _evaluate(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Policy]]:
+    """The whole input evaluated, and the policies its rows use, by id."""
+    from .tables import policies_of
+
+    tables, zone = read_input(args)
+    policy = _policy(args)
+    (out,) = _evaluated(args, policy, [tables], len(tables.tickets), zone)
     policies = {policy.id: policy} if policy is not None else policies_of(out)
     return out, policies
 
@@ -265,6 +331,10 @@ class _Bar:
         self.bar.update(done - self.done)
         self.done = done
 
+    def after(self, base: int) -> Callable[[int], None]:
+        """``update`` for a count that starts after ``base`` rows."""
+        return lambda done: self.update(base + done)
+
     def close(self) -> None:
         self.bar.close()
 
@@ -283,17 +353,33 @@ def _progress(total: int, args: argparse.Namespace, stream: TextIO | None = None
 
 def _summary(out: pd.DataFrame, path: Path) -> None:
     """One line on stderr: how many rows were marked invalid, and the first problem."""
-    if "problem" not in out.columns:
-        return
-    bad = out["problem"].notna()
-    n = int(bad.sum())
-    if n:
-        first = out.index[bad.to_numpy()][0]
-        print(
-            f"slacalc: {n} of {len(out)} tickets could not be evaluated and are marked "
-            f"invalid (first: {_where(path, first)}: {out.loc[bad, 'problem'].iloc[0]})",
-            file=sys.stderr,
-        )
+    _Marked().add(out).say(len(out), path)
+
+
+class _Marked:
+    """Rows marked invalid (``errors="mark"``) over the parts of a run: count and first."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: tuple[Hashable, str] | None = None
+
+    def add(self, out: pd.DataFrame) -> _Marked:
+        if "problem" in out.columns:
+            bad = out["problem"].notna()
+            n = int(bad.sum())
+            if n and self.first is None:
+                self.first = (out.index[bad.to_numpy()][0], out.loc[bad, "problem"].iloc[0])
+            self.count += n
+        return self
+
+    def say(self, rows: int, path: Path) -> None:
+        if self.first is not None:
+            label, problem = self.first
+            print(
+                f"slacalc: {self.count} of {rows} tickets could not be evaluated and are "
+                f"marked invalid (first: {_where(path, label)}: {problem})",
+                file=sys.stderr,
+            )
 
 
 # ---- output -----------------------------------------------------------------------------
@@ -428,48 +514,74 @@ _SHOWN = {
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Compliance by plan (or --by) for a file of tickets; optionally the charts."""
-    from .report import compliance
+    """Compliance by plan (or --by) for a file of tickets; optionally the charts.
+
+    A tickets file is read, evaluated and counted ``ROWS`` rows at a time
+    (``report.ComplianceTally``), so memory does not grow with the file; with ``--plot``
+    (the charts need every row) or ``--events``/``--mapping`` the input is read whole.
+    """
+    from .report import ComplianceTally
+    from .tables import LEFT_OUT, policies_of
 
     pd = _pandas()
     if args.plot is not None:
         _plotting().check_output(args.plot)  # a file matplotlib cannot draw: before any work
-    out, policies = _evaluate(args)
     path = _inputs(args)[1]
-    if not len(out):
+    given = [b.strip() for b in args.by.split(",") if b.strip()] if args.by else None
+    total, parts, zone = _input_parts(args, whole=args.plot is not None)
+    policy = _policy(args)
+    policies: dict[str, Policy] = {policy.id: policy} if policy is not None else {}
+    # months in the zone the rows are evaluated in, rows of unknown policies too
+    tally = ComplianceTally(given if given is not None else ["policy", "plan"], tz=args.tz or zone)
+    rows = 0
+    left_out = dict.fromkeys(LEFT_OUT, 0)
+    marked = _Marked()
+    at = None
+    whole: list[Any] = []
+    for out in _evaluated(args, policy, parts, total, zone):
+        rows += len(out)
+        for why, n in out.attrs.get("left_out", {}).items():
+            left_out[why] = left_out.get(why, 0) + n
+        at = out.attrs.get("at")
+        marked.add(out)
+        if policy is None:
+            policies.update((k, v) for k, v in policies_of(out).items() if k not in policies)
+        tally.add(out, policy=policies)
+        if args.plot is not None:
+            whole.append(out)
+    if not rows:
         raise SlacalcError(f"{path}: no tickets to report on")
     several = len(policies) > 1
-    by_text = args.by or ("policy,plan" if several else "plan")
-    by = [b.strip() for b in by_text.split(",") if b.strip()]
+    by = given if given is not None else (["policy", "plan"] if several else ["plan"])
     metrics = None if args.metric == "all" else [_metric_id(args.metric, policies)]
-    table = compliance(out, by=by, metrics=metrics, policy=policies)
-    total = compliance(out, by=[], metrics=metrics, policy=policies)
-    if not len(total) or not int(total["tickets"].sum()):
+    table = tally.table(by, metrics)
+    total_row = tally.table([], metrics)
+    if not len(total_row) or not int(total_row["tickets"].sum()):
         which = "any" if metrics is None else f"a {args.metric}"
         raise SlacalcError(
-            f"{path}: none of its {len(out)} tickets has {which} target with a due time "
+            f"{path}: none of its {rows} tickets has {which} target with a due time "
             "(not applicable or a commitment), so there is nothing to report"
         )
     if by:
-        total.index = pd.MultiIndex.from_tuples([("all",) + ("",) * (len(by) - 1)], names=by)
+        total_row.index = pd.MultiIndex.from_tuples([("all",) + ("",) * (len(by) - 1)], names=by)
         if len(by) == 1:
-            total.index = pd.Index(["all"], name=by[0])
-    whole = pd.concat([table, total])
+            total_row.index = pd.Index(["all"], name=by[0])
+    report = pd.concat([table, total_row])
     if args.format == "table":
         names = ", ".join(sorted({p.name for p in policies.values()})) or "no policy"
-        at = out.attrs.get("at")
+        notes = _notes(rows, left_out, total_row, metrics, args)
         _write(
             lambda s: s.write(
                 f"{names}: {args.metric} compliance by {', '.join(by) or 'all'} "
-                f"({len(out)} tickets, as of {at})\n{_report_table(whole)}\n"
-                + "".join(f"{n}\n" for n in _notes(out, total, metrics, args))
+                f"({rows} tickets, as of {at})\n{_report_table(report)}\n"
+                + "".join(f"{n}\n" for n in notes)
             )
         )
     else:
-        _emit(whole, args.format, lambda: "")
-    _summary(out, path)
+        _emit(report, args.format, lambda: "")
+    marked.say(rows, path)
     if args.plot is not None:
-        _plot(out, metrics, policies, args.plot)
+        _plot(whole[0], metrics, policies, args.plot)
     return 0
 
 
@@ -485,18 +597,21 @@ def _metric_id(name: str, policies: dict[str, Policy]) -> str:
 
 
 def _notes(
-    out: pd.DataFrame, total: pd.DataFrame, metrics: list[str] | None, args: argparse.Namespace
+    rows: int,
+    left_out: dict[str, int],
+    total: pd.DataFrame,
+    metrics: list[str] | None,
+    args: argparse.Namespace,
 ) -> list[str]:
     notes = []
-    left = out.attrs.get("left_out", {})
-    for why, n in left.items():
+    for why, n in left_out.items():
         if n:
             notes.append(f"({n} tickets {why} are left out)")
     counted = int(total["tickets"].iloc[0]) if len(total) else 0
     invalid = int(total["invalid"].iloc[0]) if len(total) else 0
     if invalid:
         notes.append(f"({invalid} tickets could not be evaluated: marked invalid, not counted)")
-    untimed = len(out) - counted - invalid
+    untimed = rows - counted - invalid
     if metrics is not None and untimed > 0:
         notes.append(
             f"({untimed} tickets have no {args.metric} target with a due time "

@@ -69,6 +69,7 @@ __all__ = [
     "evaluate_frame",
     "frame_meta",
     "output_columns",
+    "parsed_instants",
 ]
 
 STATES: tuple[str, ...] = ("invalid", *(s.value for s in STATE_ORDER))
@@ -447,6 +448,25 @@ def _output_zone(col: pd.Series, zone: ZoneInfo | None) -> Any:
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return col.dtype.tz
     return zone if zone is not None else "UTC"
+
+
+def parsed_instants(col: pd.Series, tz: str | None = None) -> pd.Series | None:
+    """A text column of instants as the aware datetime column ``evaluate_frame`` returns
+    for it (in the zone ``tz``, else UTC), or ``None`` unless every value is missing or
+    an ISO 8601 instant with an offset.
+
+    ``evaluate_frame`` reads the column it returns without parsing it again and answers
+    as it would for the text, so a caller that needs the instants before evaluating
+    (``tables.evaluate_tables`` selects rows by opening) parses them once.
+    """
+    if not _all_str(col) or not len(col):
+        return None
+    parsed = isotext.parse(col.astype("string"))
+    if not (parsed.ok & parsed.offset | ~np.asarray(col.notna())).all():
+        return None
+    out = _datetimes(parsed.us, col.index, _output_zone(col, _zone(tz)))
+    out.name = col.name
+    return out
 
 
 # ---- histories: every ticket's events as ragged arrays ------------------------------------

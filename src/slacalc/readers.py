@@ -12,23 +12,32 @@ after blank lines and multi-line quoted fields; JSON lines: the line; a JSON arr
 item's position from 1), so errors can name them. Problems with the file itself (not UTF-8,
 binary, a row with extra fields, a header the reader cannot use) raise ``SlacalcError``
 naming the file and line.
+
+A CSV file can also be read in parts (``read_table_parts``, ``read_ticket_parts``), for work
+that needs one part at a time: the same tables, errors and line numbers, in memory of one
+part.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import functools
+import importlib.util
 import io
+import itertools
 import json
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import pandas as pd
 
 from .errors import SlacalcError, TicketError
-from .limits import MAX_TABLE_BYTES, Fail, read_capped
+from .limits import MAX_TABLE_BYTES, Fail, open_regular, read_capped
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -41,6 +50,8 @@ __all__ = [
     "read_events",
     "read_records",
     "read_table",
+    "read_table_parts",
+    "read_ticket_parts",
     "read_tickets",
     "tickets_from_records",
     "tickets_of",
@@ -78,18 +89,28 @@ def _failing(path: Path) -> Fail:
 def file_text(path: Path) -> str:
     """A data file's text: a regular file within the size cap, UTF-8, no NUL bytes."""
     raw = read_capped(path, MAX_TABLE_BYTES, _failing(path))
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SlacalcError(f"{path}: UTF-16 text; save the file as UTF-8")
-    if b"\x00" in raw[:8192]:
-        raise SlacalcError(f"{path}: not a text file (it holds NUL bytes)")
+    _check_start(raw, path)
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise SlacalcError(
-            f"{path} line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "
-            "save the file as UTF-8"
-        ) from None
+    except UnicodeDecodeError as e:  # e.object: the bytes after a BOM, which e.start counts
+        raise _not_utf8(path, bytes(e.object), e.start, 0) from None
+
+
+def _check_start(head: bytes, path: Path) -> None:
+    """Refuse UTF-16 text and binary files by their first bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SlacalcError(f"{path}: UTF-16 text; save the file as UTF-8")
+    if b"\x00" in head[:8192]:
+        raise SlacalcError(f"{path}: not a text file (it holds NUL bytes)")
+
+
+def _not_utf8(path: Path, raw: bytes, at: int, lines_before: int) -> SlacalcError:
+    """The error for a byte that is not UTF-8 at ``raw[at]`` (``lines_before`` line breaks
+    precede ``raw``)."""
+    line = lines_before + raw[:at].count(b"\n") + 1
+    return SlacalcError(
+        f"{path} line {line}: not UTF-8 text (byte 0x{raw[at]:02x}); save the file as UTF-8"
+    )
 
 
 def _delimiter(header: str, path: Path) -> str:
@@ -105,49 +126,277 @@ def read_table(path: Path) -> pd.DataFrame:
     The separator (comma, semicolon, tab or bar) is read from the header; spaces around
     header names are dropped; empty cells are missing values.
     """
-    text = file_text(path)
-    if not text.strip():
-        raise SlacalcError(f"{path}: the file is empty; expected a header line")
-    first_line = text.split("\n", 1)[0]
-    if not first_line.strip():
-        raise SlacalcError(f"{path} line 1: empty; a table starts with its header line")
-    sep = _delimiter(first_line, path)
-    header = next(csv.reader(io.StringIO(text), delimiter=sep))
-    names = [h.strip() for h in header]
-    dupes = sorted({n for n in names if names.count(n) > 1 and n})
-    if dupes:
-        raise SlacalcError(f"{path} line 1: the header names {dupes[0]!r} twice")
-    simple = '"' not in text and "\n\n" not in text and "\r\n\r\n" not in text
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            df = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                header=0,
-                names=names,
-                index_col=False,
-                keep_default_na=False,
-                na_values=[""],
-                on_bad_lines="error",
-            )
-    except pd.errors.EmptyDataError:
-        raise SlacalcError(f"{path}: no columns; a table starts with its header line") from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
-        _raise_bad_record(text, sep, len(names), path)
-        raise  # pragma: no cover - _raise_bad_record always raises here
-    lines = list(range(2, len(df) + 2)) if simple else _record_lines(text, sep)
-    if len(lines) != len(df):  # pragma: no cover - csv and pandas disagree on records
-        lines = list(range(2, len(df) + 2))
-    df.index = pd.Index(lines, name="line")
-    table: pd.DataFrame = df
+    _, parts = read_table_parts(path)
+    (table,) = parts
     return table
 
 
-def _records(text: str, sep: str) -> Iterable[tuple[int, list[str]]]:
+def read_table_parts(path: Path, rows: int | None = None) -> tuple[int, Iterator[pd.DataFrame]]:
+    """A CSV file as ``read_table`` reads it, in parts of about ``rows`` records.
+
+    The file is checked first (size, UTF-8, header) in one pass over its bytes, so those
+    errors raise here; a record with more fields than the header names raises while the
+    parts are read. Returns the number of records at most (the line breaks after the
+    header) and the parts, in file order: at least one (empty for a file of only a
+    header). Memory is one part's, not the file's.
+    """
+    layout = _Layout.scan(path)
+    return layout.records, layout.parts(rows)
+
+
+_BLOCK = 1 << 20
+
+
+_TEXT: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+"""How every reader reads cells: as text, empty cells missing, nothing else missing."""
+
+_PROBE = (
+    ("007", "1.50", "2026-11-20T16:30:00Z", "1e3", "true", None),
+    (None, "-0", "2026-11-20 16:30:00", "NA", "nan", None),
+)
+
+
+@functools.cache
+def _arrow_engine() -> bool:
+    """Whether pandas reads with pyarrow's parser keeping every cell's text as written.
+
+    Checked once on a sample of text pyarrow would otherwise take for numbers, times or
+    booleans (some pandas versions read such cells as numbers and write them back as text).
+    """
+    if importlib.util.find_spec("pyarrow") is None:
+        return False
+    sample = "\n".join(",".join(v or "" for v in row) for row in _PROBE).encode()
+    names = [f"c{k}" for k in range(len(_PROBE[0]))]
+    try:
+        df = pd.read_csv(io.BytesIO(sample), engine="pyarrow", header=None, names=names, **_TEXT)
+    except (ImportError, ValueError):  # pragma: no cover - depends on the environment
+        return False
+    got = [tuple(None if v != v else v for v in row) for row in df.itertuples(index=False)]
+    return got == list(_PROBE) and all(pd.api.types.is_string_dtype(t) for t in df.dtypes)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What one pass over a CSV file's bytes learns: separator, header, record lines."""
+
+    path: Path
+    sep: str
+    names: list[str]
+    simple: bool  # no quotes and no blank lines: every record is one line
+    lines: bool  # simple, and lines end in LF or CRLF only, no NUL: blocks of lines are records
+    records: int  # line breaks after the header: the records at most
+    size: int  # bytes
+
+    @classmethod
+    def scan(cls, path: Path) -> _Layout:
+        """Check the file as ``file_text`` does and read its header, in blocks."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        breaks = size = 0
+        tail = last = b""
+        first: list[str] = []  # the text up to the first line break
+        blank = simple = plain = True
+        with open_regular(path, MAX_TABLE_BYTES, _failing(path)) as f:
+            block = _read(f, path)
+            _check_start(block, path)
+            bom = block.startswith(codecs.BOM_UTF8)
+            while block:
+                pending = decoder.getstate()[0]
+                reading = blank or not first or "\n" not in first[-1]
+                if pending or reading or not block.isascii():  # ASCII is UTF-8 as it is
+                    try:
+                        text = decoder.decode(block)
+                    except UnicodeDecodeError as e:
+                        raise _not_utf8(path, pending + block, e.start, breaks) from None
+                    if bom:
+                        text, bom = text[1:], False
+                    if not first or "\n" not in first[-1]:
+                        first.append(text)
+                    blank = blank and not text.strip()
+                # quotes and line breaks are single bytes in UTF-8: looked for in the bytes
+                edge = tail + block[:3]
+                simple = simple and b'"' not in block and b"\n\n" not in block
+                simple = simple and (b"\r" not in block or b"\r\n\r\n" not in block)
+                simple = simple and b"\n\n" not in edge and b"\r\n\r\n" not in edge
+                plain = plain and b"\x00" not in block
+                plain = plain and (b"\r" not in block or _crlf_only(tail + block))
+                tail = block[-3:]
+                breaks += block.count(b"\n")
+                size += len(block)
+                last = block[-1:]
+                block = _read(f, path)
+            pending = decoder.getstate()[0]
+            if pending:
+                raise _not_utf8(path, pending, 0, breaks)
+        if blank:
+            raise SlacalcError(f"{path}: the file is empty; expected a header line")
+        first_line = "".join(first).split("\n", 1)[0]
+        if not first_line.strip():
+            raise SlacalcError(f"{path} line 1: empty; a table starts with its header line")
+        try:
+            sep = _delimiter(first_line, path)
+            with _text(path) as lines:
+                header = next(csv.reader(lines, delimiter=sep))
+        except csv.Error as e:
+            raise SlacalcError(f"{path} line 1: not CSV ({e})") from None
+        names = [h.strip() for h in header]
+        dupes = sorted({n for n in names if names.count(n) > 1 and n})
+        if dupes:
+            raise SlacalcError(f"{path} line 1: the header names {dupes[0]!r} twice")
+        if names.count("") > 1:
+            raise SlacalcError(
+                f"{path} line 1: the header leaves {names.count('')} columns unnamed; "
+                "name each column"
+            )
+        records = max(breaks - 1 + (last != b"\n"), 0)
+        return cls(path, sep, names, simple, simple and plain, records, size)
+
+    def parts(self, rows: int | None) -> Iterator[pd.DataFrame]:
+        """The records, about ``rows`` at a time (all at once for ``None``), in order."""
+        done = 0
+        read = self._blocks if self.lines and _arrow_engine() else self._chunks
+        for df in read(rows):
+            done += 1
+            yield df
+        if not done:
+            yield pd.DataFrame(
+                {n: pd.Series(dtype=str) for n in self.names},
+                index=pd.Index([], name="line", dtype="int64"),
+            )
+
+    def _chunks(self, rows: int | None) -> Iterator[pd.DataFrame]:
+        """pandas' own parser over the whole file, ``rows`` records at a time."""
+        with contextlib.ExitStack() as stack:
+            raw = stack.enter_context(open_regular(self.path, MAX_TABLE_BYTES, _failing(self.path)))
+            lines = None
+            if not self.simple:  # the line each record starts on, from the csv module
+                lines = _records(stack.enter_context(_text(self.path)), self.sep)
+            reader = self._read_c(raw, iterator=True)
+            stack.callback(reader.close)
+            start = 2
+            while True:
+                try:
+                    df = self._parsing(lambda: reader.get_chunk(rows))
+                except StopIteration:
+                    break
+                numbers = list(range(start, start + len(df)))
+                if lines is not None:
+                    found = [line for line, _ in itertools.islice(lines, len(df))]
+                    if len(found) == len(df):  # else csv and pandas disagree on records
+                        numbers = found
+                start += len(df)
+                df.index = pd.Index(numbers, name="line", dtype="int64")
+                yield df
+                if rows is None:
+                    break
+
+    def _blocks(self, rows: int | None) -> Iterator[pd.DataFrame]:
+        """pyarrow's parser over blocks of whole lines (every record is one line here).
+
+        A block pyarrow refuses (a short row, which pandas pads, or a long one) is read
+        again by pandas' own parser after the header and the first record, as it would
+        read them in the whole file, so the answer and the error are pandas' own.
+        """
+        per_line = max(self.size // max(self.records, 1), 1)
+        size = -1 if rows is None else max(rows * per_line, 1)
+        with open_regular(self.path, MAX_TABLE_BYTES, _failing(self.path)) as f:
+            header = f.readline()
+            first = carry = b""
+            start = 2
+            while True:
+                more = f.read(size)
+                data = carry + more
+                if not data:
+                    break
+                ended = size < 0 or len(more) < size  # a regular file reads short only at its end
+                cut = len(data) if ended else data.rfind(b"\n") + 1
+                if not cut:
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+                opening = not first
+                if opening:
+                    first = data[: data.find(b"\n") + 1] or data
+                df = self._read_block(data, header, first, opening)
+                lines = list(range(start, start + len(df)))
+                df.index = pd.Index(lines, name="line", dtype="int64")
+                start += len(df)
+                yield df
+
+    def _read_block(self, data: bytes, header: bytes, first: bytes, opening: bool) -> Any:
+        try:
+            df = pd.read_csv(
+                io.BytesIO(data),
+                engine="pyarrow",
+                sep=self.sep,
+                header=None,
+                names=self.names,
+                encoding="utf-8",
+                **_TEXT,
+            )
+        except Exception:  # any refusal: pandas' own parser below has the last word
+            df = None
+        # more fields than names in a block's first row make pandas take an index column
+        if df is not None and isinstance(df.index, pd.RangeIndex):
+            return df
+        lead = header if opening else header + first
+        df = self._parsing(lambda: self._read_c(io.BytesIO(lead + data), iterator=False))
+        return df if opening else df.iloc[1:]
+
+    def _read_c(self, source: BinaryIO, *, iterator: bool) -> Any:
+        """pandas' own parser, as ``read_table`` uses it (after a header line)."""
+        try:
+            return pd.read_csv(
+                source,
+                sep=self.sep,
+                header=0,
+                names=self.names,
+                index_col=False,
+                on_bad_lines="error",
+                encoding="utf-8",
+                iterator=iterator,
+                **_TEXT,
+            )
+        except pd.errors.EmptyDataError:
+            raise SlacalcError(
+                f"{self.path}: no columns; a table starts with its header line"
+            ) from None
+
+    def _parsing(self, read: Callable[[], Any]) -> Any:
+        """``read()``, with a record pandas cannot read raised as one located error."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return read()
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            with _text(self.path) as text:
+                _raise_bad_record(text, self.sep, len(self.names), self.path)
+            raise  # pragma: no cover - _raise_bad_record always raises here
+
+
+def _crlf_only(data: bytes) -> bool:
+    """Whether every carriage return in ``data`` ends a line (is followed by a line feed);
+    one at the very end is judged with the next block."""
+    return data.count(b"\r") - data.endswith(b"\r") == data.count(b"\r\n")
+
+
+def _read(f: BinaryIO, path: Path) -> bytes:
+    try:
+        return f.read(_BLOCK)
+    except OSError as e:
+        raise SlacalcError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+@contextlib.contextmanager
+def _text(path: Path) -> Iterator[TextIO]:
+    """The file as text lines (line breaks kept as written), for the ``csv`` module."""
+    raw = open_regular(path, MAX_TABLE_BYTES, _failing(path))
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="\n") as text:
+        yield text
+
+
+def _records(lines: Iterable[str], sep: str) -> Iterator[tuple[int, list[str]]]:
     """(start line, fields) of each non-blank record after the header."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    reader = csv.reader(lines, delimiter=sep)
     next(reader, None)
     start = reader.line_num + 1
     for row in reader:
@@ -156,13 +405,9 @@ def _records(text: str, sep: str) -> Iterable[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def _record_lines(text: str, sep: str) -> list[int]:
-    return [line for line, _ in _records(text, sep)]
-
-
-def _raise_bad_record(text: str, sep: str, width: int, path: Path) -> None:
+def _raise_bad_record(lines: Iterable[str], sep: str, width: int, path: Path) -> None:
     try:
-        for line, row in _records(text, sep):
+        for line, row in _records(lines, sep):
             if len(row) > width:
                 raise SlacalcError(
                     f"{path} line {line}: {len(row)} fields where the header names {width}; "
@@ -237,6 +482,20 @@ def read_tickets(path: Path, events: Path | None = None) -> Tables:
     if tables.events is not None and "ticket_id" not in tables.tickets.columns:
         raise SlacalcError(f"{path}: tickets with events need a ticket_id column")
     return tables
+
+
+def read_ticket_parts(path: Path, rows: int) -> tuple[int, Iterator[Tables]]:
+    """``read_tickets`` without an events file, in parts of at most ``rows`` tickets.
+
+    A CSV file is read part by part (``read_table_parts``; its file errors raise here, a
+    bad record while the parts are read); JSON is read whole, as one part. Returns the
+    number of tickets at most and the parts, in file order.
+    """
+    if path.suffix.lower() in _JSON_SUFFIXES:
+        tables = read_tickets(path)
+        return len(tables.tickets), iter([tables])
+    total, parts = read_table_parts(path, rows)
+    return total, (Tables(part) for part in parts)
 
 
 def read_events(path: Path) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pandas as pd
 from . import isotext
 from .errors import SlacalcError
 from .facade import load_policy
-from .frame import STATE_DTYPE, FrameError, evaluate_frame
+from .frame import STATE_DTYPE, FrameError, evaluate_frame, parsed_instants
 from .instants import from_us, parse_instant, to_us
 from .timeline import local_to_us
 
@@ -69,8 +69,12 @@ def evaluate_tables(
         raise ValueError(f"errors must be 'raise' or 'mark', not {errors!r}")
     zone = ZoneInfo(tz) if tz else None
     at_dt = _instant(at, "at", zone) if at is not None else datetime.now(UTC)
-    keep, left_out = _select(tickets, at_dt, since, until, zone)
+    # opened_at text parsed once: for choosing rows, then handed to the engine as read
+    opened = parsed_instants(tickets["opened_at"], tz) if "opened_at" in tickets else None
+    keep, left_out = _select(tickets, at_dt, since, until, zone, opened)
     chosen = tickets[keep] if not keep.all() else tickets
+    if opened is not None:
+        opened = opened[keep] if not keep.all() else opened
     routes, bad = _routes(chosen, policy)
     if events is not None:
         events = _events_of(events, chosen)
@@ -81,6 +85,8 @@ def evaluate_tables(
         sub = chosen.iloc[rows]
         for lo in range(0, len(sub), CHUNK):
             piece = sub.iloc[lo : lo + CHUNK]
+            if opened is not None:
+                piece = piece.assign(opened_at=opened.array[rows[lo : lo + CHUNK]])
             piece_events = _events_of(events, piece) if events is not None else None
             try:
                 out = _evaluate(pol, piece, piece_events, at_dt, errors, tz)
@@ -191,11 +197,14 @@ def _select(
     since: datetime | str | None,
     until: datetime | str | None,
     zone: ZoneInfo | None,
+    parsed: pd.Series | None = None,
 ) -> tuple[NDArray[np.bool_], dict[str, int]]:
+    """Which rows to evaluate, and how many were left out why (``parsed``: the
+    ``opened_at`` column as ``frame.parsed_instants`` reads it, when it could)."""
     n = len(tickets)
     if "opened_at" not in tickets.columns or n == 0:
         return np.ones(n, dtype=bool), dict.fromkeys(LEFT_OUT, 0)
-    opened = opened_instants(tickets["opened_at"], zone)
+    opened = opened_instants(parsed if parsed is not None else tickets["opened_at"], zone)
     known = opened != _NAT
     after = known & (opened > to_us(at))
     before = np.zeros(n, dtype=bool)
