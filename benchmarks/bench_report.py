@@ -8,6 +8,8 @@ The CSV (PassKit tickets: ticket_id, plan, severity, opened_at, responded_at, re
 
 * ``command``: ``slacalc report passkit FILE --at ...`` in a fresh interpreter, wall time
   and peak resident memory (the child's ``VmHWM``, Linux), interpreter start-up included;
+* ``command, no arrow``: the same without pyarrow's parser (an install of the ``pandas``
+  extra alone reads with pandas' own parser);
 * ``floor``: the same child running only ``pandas.read_csv(FILE, dtype=str)``, the least
   any report of this file must do (start-up, pandas import and reading included);
 * the breakdown, in this process, of what the command does part by part
@@ -128,9 +130,17 @@ def main() -> None:
             "from slacalc.cli import main\n"
             f"assert main(['report', 'passkit', {str(path)!r}, '--at', {AT!r}]) == 0"
         )
-        print(f"{'':10} {'seconds':>8} {'peak MB':>8}")
-        print(f"{'floor':10} {floor[0]:8.2f} {floor[1]:8.0f}")
-        print(f"{'command':10} {command[0]:8.2f} {command[1]:8.0f}")
+        # an install without pyarrow (the ``pandas`` extra alone): pandas' own parser
+        no_arrow = child(
+            "import slacalc.readers\n"
+            "slacalc.readers._arrow_engine = lambda: False\n"
+            "from slacalc.cli import main\n"
+            f"assert main(['report', 'passkit', {str(path)!r}, '--at', {AT!r}]) == 0"
+        )
+        print(f"{'':18} {'seconds':>8} {'peak MB':>8}")
+        print(f"{'floor':18} {floor[0]:8.2f} {floor[1]:8.0f}")
+        print(f"{'command':18} {command[0]:8.2f} {command[1]:8.0f}")
+        print(f"{'command, no arrow':18} {no_arrow[0]:8.2f} {no_arrow[1]:8.0f}")
         print(
             f"command / floor: {command[0] / floor[0]:.2f}x time, "
             f"{command[1] / floor[1]:.2f}x peak memory"
