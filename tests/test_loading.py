@@ -234,6 +234,9 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     f.write_bytes("id: x\nname: caf\xe9\n".encode("latin-1"))
     with pytest.raises(PolicyError, match=r"latin\.yaml:2:10: not UTF-8"):
         load_policy(f)
+    f.write_bytes(b"\xef\xbb\xbf" + "id: x\nname: caf\xe9\n".encode("latin-1"))  # a BOM first
+    with pytest.raises(PolicyError, match=r"latin\.yaml:2:10: not UTF-8 text \(byte 0xe9\)"):
+        load_policy(f)
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ listed in ``docs/semantics.md`` ("Limits").
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import stat
@@ -95,10 +96,11 @@ def decode_utf8(raw: bytes, fail: Fail) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        at = e.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
+        line = raw[:at].count(b"\n") + 1
+        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
         raise fail(
-            f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
+            f"not UTF-8 text (byte 0x{raw[at]:02x}); save the file as UTF-8",
             line=line,
             column=col,
         ) from None
