@@ -18,11 +18,14 @@ import textwrap
 import time
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent / "tests"
 
 PRELUDE = f"""
 import sys
 sys.path.insert(0, {str(TESTS)!r})
+sys.path.insert(0, {str(HERE)!r})
+from bench_history import history as rounds
 from datetime import UTC, datetime, timedelta
 import yaml
 from slacalc import Calendar, Event, Policy, evaluate, load_policy
@@ -34,14 +37,6 @@ def helpdesk(**change):
     for metric, fields in change.items():
         data["metrics"][metric].update(fields)
     return Policy.model_validate(data)
-def rounds(n, kinds):
-    out, t = [], OPENED
-    for i in range(n):
-        for kind in kinds:
-            t += timedelta(minutes=1)
-            sev = ("sev1", "sev2")[i % 2] if kind == "severity_changed" else None
-            out.append(Event(type=kind, at=t, severity=sev))
-    return out
 def run(policy, events, severity="sev2", **extra):
     tk = Ticket(id="t", plan="standard", severity=severity, opened_at=OPENED, events=events,
                 **extra)
