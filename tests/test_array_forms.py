@@ -226,3 +226,38 @@ def test_out_of_turn_messages_fill_the_instants_they_are_given():
     assert out_of_turn(["paused", "updated", "paused"]) == (2, 0, 0)
     assert out_of_turn(["resolved", "reopened", "reopened"]) == (2, 3, -1)
     assert out_of_turn(["paused", "resolved", "resumed", "reopened"]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.tuples(st.integers(0, 100), st.integers(1, 60)), max_size=8), max_size=6
+    ),
+    picks=st.lists(st.tuples(st.integers(0, 5), st.integers(-10, 180)), max_size=12),
+)
+def test_ragged_views_leave_out_exactly_the_windows_ended_before(
+    rows: list[list[tuple[int, int]]], picks: list[tuple[int, int]]
+) -> None:
+    """``Ragged.take(rows, after)`` against a plain reading: a row keeps its windows from the
+    first one after which some window (itself or a later one) ends past ``after``."""
+    windows = [sorted((s, s + d) for s, d in row) for row in rows]
+    offsets = np.zeros(len(windows) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w in windows], out=offsets[1:])
+    flat = [w for row in windows for w in row]
+    start = np.array([s for s, _ in flat], dtype=np.int64)
+    end = np.array([e for _, e in flat], dtype=np.int64)
+    ragged = Ragged(start, end, offsets)
+    picks = [(r % len(windows), a) for r, a in picks] if windows else []
+    take = np.array([r for r, _ in picks], dtype=np.int64)
+    after = np.array([a for _, a in picks], dtype=np.int64)
+    view = ragged.take(take, after=after)
+    for i, (r, a) in enumerate(picks):
+        mine = windows[r]
+        skip = 0
+        while skip < len(mine) and max(e for _, e in mine[: skip + 1]) <= a:
+            skip += 1
+        b, c = int(view.begin[i]), int(view.count[i])
+        got = list(zip(view.start[b : b + c].tolist(), view.end[b : b + c].tolist(), strict=True))
+        assert got == mine[skip:], (mine, a)
+    whole = ragged.take(take)
+    assert [int(c) for c in whole.count] == [len(windows[r]) for r, _ in picks]

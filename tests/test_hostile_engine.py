@@ -255,3 +255,33 @@ def test_many_responses_bounded_memory_and_explanation() -> None:
         tracemalloc.stop()
     assert len(text) < 40_000
     assert peak < 150 * 10**6, peak
+
+
+def test_table_cadence_with_pauses_holds_each_window_once() -> None:
+    """``evaluate_frame`` walks every cycle of a ticket at once; each cycle reads the
+    ticket's windows where they are, from the first that can still matter, never a copy of
+    all of them per cycle (3,000 cycles x 3,000 pauses once took 9 million copies)."""
+    import pandas as pd
+
+    from slacalc.facade import Policy as Facade
+
+    data = yaml.safe_load((HERE / "policies" / "helpdesk.yaml").read_text())
+    data["metrics"]["update"]["pausable"] = True
+    policy = Facade.model_validate(data)
+    evs = alternating(3_000, ("paused", "resumed", "updated"))
+    events = pd.DataFrame(
+        {"ticket_id": "t", "type": [str(e.type) for e in evs], "at": [e.at for e in evs]}
+    )
+    tickets = pd.DataFrame(
+        [{"ticket_id": "t", "plan": "standard", "severity": "sev1", "opened_at": OPENED}]
+    )
+    at = evs[-1].at + timedelta(minutes=1)
+    tracemalloc.start()
+    try:
+        row = policy.evaluate_frame(tickets, events=events, at=at).iloc[0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    one = policy.evaluate(ticket(evs, severity="sev1"), at)["update"]
+    assert (row["update_state"], row["update_due_at"]) == (one.state.value, one.due_at)
+    assert peak < 40 * 10**6, peak

@@ -1125,7 +1125,9 @@ class _Engine:
                 has = windows.count[rows[m]] > 0
                 w, m = m[has], m[~has]
                 if len(w):
-                    got, over = pausing.due_array(clk, start[w], need[w], windows.take(rows[w]))
+                    got, over = pausing.due_array(
+                        clk, start[w], need[w], windows.take(rows[w], after=start[w])
+                    )
                     due[w] = got
                     beyond[rows[w[over]]] = True
             if len(m):
@@ -1306,7 +1308,9 @@ class _Engine:
                 continue
             clk = self.clock(name, pausable)
             if windows is not None:
-                got, _ = pausing.counted_array(clk, cur.start[m], end[m], windows.take(m))
+                got, _ = pausing.counted_array(
+                    clk, cur.start[m], end[m], windows.take(m, after=cur.start[m])
+                )
             else:
                 live = end[m] > cur.start[m]
                 got = np.where(

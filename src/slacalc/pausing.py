@@ -416,29 +416,71 @@ class ArrayClock(Protocol):
 
 
 class Ragged:
-    """Per-row windows as one flat, CSR-shaped pair of arrays.
+    """Per-row windows as one flat pair of arrays.
 
-    Row ``i``'s windows are ``start[offsets[i]:offsets[i + 1]]`` (and ``end``), sorted by
-    start; they may overlap or touch (the array forms merge them as they walk).
+    Row ``i``'s windows are ``start[begin[i]:begin[i] + count[i]]`` (and ``end``), sorted by
+    start; they may overlap or touch (the array forms merge them as they walk). Built from
+    CSR ``offsets``; ``take`` gives other rows' views of the same flat arrays, not copies.
     """
 
-    __slots__ = ("count", "end", "offsets", "start")
+    __slots__ = ("_reach", "begin", "count", "end", "start")
 
     def __init__(self, start: I64, end: I64, offsets: I64) -> None:
-        self.start, self.end, self.offsets = start, end, offsets
+        self.start, self.end = start, end
+        self.begin = offsets[:-1]
         self.count = offsets[1:] - offsets[:-1]
+        self._reach: I64 | None = None
 
-    def take(self, rows: I64) -> Ragged:
-        """The windows of ``rows`` only, in that order."""
+    def take(self, rows: I64, after: I64 | None = None) -> Ragged:
+        """The windows of ``rows``, in that order, sharing this one's arrays.
+
+        With ``after``, row ``i`` leaves out its leading windows that all end at or before
+        ``after[i]``: no clock from ``after[i]`` on can meet them.
+        """
+        view = Ragged.__new__(Ragged)
+        view.start, view.end, view._reach = self.start, self.end, self.reach()
+        view.begin, view.count = self.begin[rows], self.count[rows]
+        if after is not None:
+            skip = self._ended(view.begin, view.count, after)
+            view.begin, view.count = view.begin + skip, view.count - skip
+        return view
+
+    def reach(self) -> I64:
+        """For each flat window, the latest end of its row's windows up to it (one pass per
+        doubling: a scan within each row)."""
+        if self._reach is None:
+            import numpy as np
+
+            # only a Ragged built from offsets computes it (a view inherits it), so the flat
+            # windows are its rows' windows, row after row
+            reach = self.end.copy()
+            row = np.repeat(np.arange(len(self.count), dtype=np.int64), self.count)
+            step = 1
+            while step < len(reach):
+                same = row[step:] == row[:-step]
+                if not same.any():
+                    break
+                reach[step:] = np.where(same, np.maximum(reach[step:], reach[:-step]), reach[step:])
+                step *= 2
+            self._reach = reach
+        return self._reach
+
+    def _ended(self, begin: I64, count: I64, after: I64) -> I64:
+        """How many leading windows of each row end at or before ``after`` (a bisection of
+        the row's running latest end, all rows at once)."""
         import numpy as np
 
-        count = self.count[rows]
-        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(count, out=offsets[1:])
-        idx = np.repeat(self.offsets[:-1][rows] - offsets[:-1], count) + np.arange(
-            int(offsets[-1]), dtype=np.int64
-        )
-        return Ragged(self.start[idx], self.end[idx], offsets)
+        reach = self.reach()
+        lo = np.zeros(len(begin), dtype=np.int64)
+        hi = count.copy()
+        while True:
+            open_ = np.flatnonzero(lo < hi)
+            if not len(open_):
+                return lo
+            mid = (lo[open_] + hi[open_]) // 2
+            ended = reach[begin[open_] + mid] <= after[open_]
+            lo[open_[ended]] = mid[ended] + 1
+            hi[open_[~ended]] = mid[~ended]
 
 
 def due_array(clock: ArrayClock, start: I64, need: I64, windows: Ragged) -> tuple[I64, B8]:
@@ -454,7 +496,7 @@ def due_array(clock: ArrayClock, start: I64, need: I64, windows: Ragged) -> tupl
     active = np.flatnonzero(windows.count > 0)
     j = 0
     while len(active):
-        k = windows.offsets[active] + j
+        k = windows.begin[active] + j
         s, e = windows.start[k], windows.end[k]
         c = cur[active]
         live = e > c
@@ -482,7 +524,7 @@ def counted_array(clock: ArrayClock, start: I64, end: I64, windows: Ragged) -> t
     active = np.flatnonzero(live & (windows.count > 0))
     j = 0
     while len(active):
-        k = windows.offsets[active] + j
+        k = windows.begin[active] + j
         s, e = windows.start[k], windows.end[k]
         lo = np.maximum(s, reach[active])
         hi = np.minimum(e, end[active])
