@@ -208,9 +208,10 @@ class HolidayRules(BaseModel):
         wider = sorted({y + k for y in years for k in (-1, 0, 1)})
         listed = self._package_holidays(wider, observed=True)
         official = self._package_holidays(wider, observed=False)
+        wanted = set(years)
         label_form = getattr(type(listed), "observed_label", None)
         if label_form is None:  # a country that moves no holiday: the two lists are one
-            return {d: label for d, label in listed.items() if d.year in set(years)}
+            return {d: label for d, label in listed.items() if d.year in wanted}
         prefix, _, suffix = str(label_form).partition("%s")
         kept: dict[date, set[str]] = {d: set(n.split("; ")) for d, n in official.items()}
         substitutes: set[date] = set()
@@ -224,7 +225,6 @@ class HolidayRules(BaseModel):
                 moved = [d for d, ns in kept.items() if holiday in ns and abs((d - sub).days) <= 7]
                 if moved:
                     kept[min(moved, key=lambda d: abs((d - sub).days))].discard(holiday)
-        wanted = set(years)
         return {
             d: label
             for d, label in listed.items()

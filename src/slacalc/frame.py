@@ -1338,13 +1338,6 @@ class _Engine:
         return _Result(due, state, elapsed, remaining, breached, escalate, beyond)
 
 
-def _pick(values: I64, idx: I64, where: B8, otherwise: I64) -> I64:
-    """``values[idx]`` where ``where`` holds, else ``otherwise`` (``idx`` may run past the end)."""
-    out = otherwise.copy()
-    out[where] = values[idx[where]]
-    return out
-
-
 def _close(windows: Ragged, still_open: I64, at_us: int, opened: I64) -> Ragged:
     """``windows`` plus each ticket's still-open window, run to ``at``."""
     rows = np.flatnonzero(still_open != _NAT)

@@ -27,6 +27,7 @@ __all__ = [
     "Fail",
     "check_size",
     "decode_utf8",
+    "not_utf8",
     "open_regular",
     "read_capped",
 ]
@@ -96,14 +97,18 @@ def decode_utf8(raw: bytes, fail: Fail) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        at = e.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
-        line = raw[:at].count(b"\n") + 1
-        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
-        raise fail(
-            f"not UTF-8 text (byte 0x{raw[at]:02x}); save the file as UTF-8",
-            line=line,
-            column=col,
-        ) from None
+        bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+        raise not_utf8(raw, e.start + bom, fail) from None  # e.start counts after a BOM
+
+
+def not_utf8(raw: bytes, at: int, fail: Fail, lines_before: int = 0) -> SlacalcError:
+    """The error for ``raw[at]``, a byte that is not UTF-8, at its line and column
+    (``lines_before`` line breaks precede ``raw``)."""
+    line = lines_before + raw[:at].count(b"\n") + 1
+    col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
+    return fail(
+        f"not UTF-8 text (byte 0x{raw[at]:02x}); save the file as UTF-8", line=line, column=col
+    )
 
 
 def _check_kind(mode: int, fail: Fail) -> None:

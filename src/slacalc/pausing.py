@@ -437,12 +437,13 @@ class Ragged:
         With ``after``, row ``i`` leaves out its leading windows that all end at or before
         ``after[i]``: no clock from ``after[i]`` on can meet them.
         """
-        view = Ragged.__new__(Ragged)
-        view.start, view.end, view._reach = self.start, self.end, self.reach()
-        view.begin, view.count = self.begin[rows], self.count[rows]
+        begin, count = self.begin[rows], self.count[rows]
         if after is not None:
-            skip = self._ended(view.begin, view.count, after)
-            view.begin, view.count = view.begin + skip, view.count - skip
+            skip = self._ended(begin, count, after)
+            begin, count = begin + skip, count - skip
+        view = Ragged.__new__(Ragged)
+        view.start, view.end, view.begin, view.count = self.start, self.end, begin, count
+        view._reach = self.reach()  # a view's rows are not laid out row after row
         return view
 
     def reach(self) -> I64:
@@ -451,8 +452,8 @@ class Ragged:
         if self._reach is None:
             import numpy as np
 
-            # only a Ragged built from offsets computes it (a view inherits it), so the flat
-            # windows are its rows' windows, row after row
+            # only a Ragged built from offsets gets here (a view is given its base's), so
+            # the flat windows are its rows' windows, row after row
             reach = self.end.copy()
             row = np.repeat(np.arange(len(self.count), dtype=np.int64), self.count)
             step = 1

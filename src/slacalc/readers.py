@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 import pandas as pd
 
 from .errors import SlacalcError, TicketError
-from .limits import MAX_TABLE_BYTES, Fail, open_regular, read_capped
+from .limits import MAX_TABLE_BYTES, Fail, decode_utf8, not_utf8, open_regular, read_capped
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -90,10 +90,7 @@ def file_text(path: Path) -> str:
     """A data file's text: a regular file within the size cap, UTF-8, no NUL bytes."""
     raw = read_capped(path, MAX_TABLE_BYTES, _failing(path))
     _check_start(raw, path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:  # e.object: the bytes after a BOM, which e.start counts
-        raise _not_utf8(path, bytes(e.object), e.start, 0) from None
+    return decode_utf8(raw, _failing(path))
 
 
 def _check_start(head: bytes, path: Path) -> None:
@@ -102,15 +99,6 @@ def _check_start(head: bytes, path: Path) -> None:
         raise SlacalcError(f"{path}: UTF-16 text; save the file as UTF-8")
     if b"\x00" in head[:8192]:
         raise SlacalcError(f"{path}: not a text file (it holds NUL bytes)")
-
-
-def _not_utf8(path: Path, raw: bytes, at: int, lines_before: int) -> SlacalcError:
-    """The error for a byte that is not UTF-8 at ``raw[at]`` (``lines_before`` line breaks
-    precede ``raw``)."""
-    line = lines_before + raw[:at].count(b"\n") + 1
-    return SlacalcError(
-        f"{path} line {line}: not UTF-8 text (byte 0x{raw[at]:02x}); save the file as UTF-8"
-    )
 
 
 def _delimiter(header: str, path: Path) -> str:
@@ -206,7 +194,7 @@ class _Layout:
                     try:
                         text = decoder.decode(block)
                     except UnicodeDecodeError as e:
-                        raise _not_utf8(path, pending + block, e.start, breaks) from None
+                        raise not_utf8(pending + block, e.start, _failing(path), breaks) from None
                     if bom:
                         text, bom = text[1:], False
                     if not first or "\n" not in first[-1]:
@@ -226,7 +214,7 @@ class _Layout:
                 block = _read(f, path)
             pending = decoder.getstate()[0]
             if pending:
-                raise _not_utf8(path, pending, 0, breaks)
+                raise not_utf8(pending, 0, _failing(path), breaks)
         if blank:
             raise SlacalcError(f"{path}: the file is empty; expected a header line")
         first_line = "".join(first).split("\n", 1)[0]

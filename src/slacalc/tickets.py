@@ -53,7 +53,7 @@ class EventType(StrEnum):
     @classmethod
     def lookup(cls, name: str) -> EventType | None:
         """The built-in type for ``name`` (spaces, dashes and case forgiven), or ``None``."""
-        return _EVENT_TYPES.get(normalise_event(name))
+        return _EVENT_TYPES.get(name) or _EVENT_TYPES.get(normalise_event(name))
 
 
 _EVENT_TYPES: dict[str, EventType] = {t.value: t for t in EventType}
@@ -157,10 +157,6 @@ class Event(InputModel):
     @field_validator("type", mode="before")
     @classmethod
     def _known_type(cls, v: Any) -> Any:
-        if type(v) is str:  # most often a built-in type's own value
-            exact = _EVENT_TYPES.get(v)
-            if exact is not None:
-                return exact
         if isinstance(v, str) and not isinstance(v, EventType):
             known = EventType.lookup(v)
             if known is not None:
